@@ -1,0 +1,105 @@
+package io.tedge.broker.journal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.tedge.api.BusMessage;
+import io.tedge.api.DurableConsumer;
+
+/** A {@link DurableConsumer} over the journal and one cursor. */
+public final class JournalConsumer implements DurableConsumer {
+    private final Journal journal;
+    private final Cursor cursor;
+    private final Journal.Reader reader;
+    private long lastReturned;
+    private volatile boolean closed;
+
+    public JournalConsumer(Journal journal, Cursor cursor) {
+        this.journal = journal;
+        this.cursor = cursor;
+        this.reader = journal.new Reader(cursor.committedPosition());
+        this.lastReturned = cursor.committedPosition();
+    }
+
+    @Override
+    public String name() {
+        return cursor.name();
+    }
+
+    @Override
+    public List<BusMessage> poll(int max, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<BusMessage> out = new ArrayList<>();
+        while (!closed) {
+            try {
+                BusMessage m;
+                while (out.size() < max && (m = reader.next()) != null) {
+                    if (cursor.matches(m.topic())) out.add(m);
+                }
+            } catch (IOException e) {
+                if (closed) break;
+                throw new UncheckedIOException("Cannot read the journal: " + e.getMessage(), e);
+            }
+            if (!out.isEmpty()) {
+                lastReturned = out.get(out.size() - 1).position();
+                return out;
+            }
+            // everything up to the end was read and did not match: once all returned messages are
+            // committed, the commit can skip those, so a restart does not scan them again
+            if (cursor.committedPosition() >= lastReturned && reader.position() > lastReturned) {
+                lastReturned = reader.position();
+                cursor.commit(lastReturned);
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) break;
+            journal.awaitBeyond(reader.position(), left, TimeUnit.NANOSECONDS);
+        }
+        return out;
+    }
+
+    @Override
+    public void commit(long position) {
+        cursor.commit(position);
+    }
+
+    @Override
+    public void rewind() {
+        reader.seek(cursor.committedPosition());
+        lastReturned = cursor.committedPosition();
+    }
+
+    @Override
+    public long committed() {
+        return cursor.committedPosition();
+    }
+
+    @Override
+    public long pending() {
+        long n = 0;
+        Journal.Reader r = journal.new Reader(cursor.committedPosition());
+        try {
+            BusMessage m;
+            while ((m = r.next()) != null && n < 10_000_000) {
+                if (cursor.matches(m.topic())) n++;
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return n;
+    }
+
+    @Override
+    public long dropped() {
+        return cursor.dropped() + reader.skippedCorrupt();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        journal.saveCursors();
+    }
+}

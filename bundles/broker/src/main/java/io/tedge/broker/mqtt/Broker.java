@@ -1,0 +1,546 @@
+package io.tedge.broker.mqtt;
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.tedge.api.Bus;
+import io.tedge.api.BusMessage;
+import io.tedge.api.Topics;
+import io.tedge.broker.journal.Journal;
+
+/**
+ * The broker core: sessions, subscriptions, retained messages and routing, shared by the MQTT
+ * connections and the in-process bus.
+ *
+ * <p>Every publish is routed under one lock, and a QoS 1/2 one is appended to the journal in the
+ * same critical section, so deliveries follow journal order. The caller acknowledges a QoS 1/2
+ * publish only after {@link Journal#flush} of the returned position.
+ */
+public final class Broker implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+
+    /** Limits. */
+    public record Settings(int maxInflight, int maxQueued, int maxPacketSize) {
+        public static Settings defaults() {
+            return new Settings(20, 10_000, 16 * 1024 * 1024);
+        }
+    }
+
+    private final Journal journal;
+    private final Path stateDir;
+    private final BrokerHooks hooks;
+    private final Settings settings;
+    private final Object routeLock = new Object();
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    private final Map<String, BusMessage> retained = new ConcurrentHashMap<>();
+    private final List<InternalSubscription> internal = new CopyOnWriteArrayList<>();
+    private final AtomicLong published = new AtomicLong();
+    private volatile boolean retainedDirty;
+    private volatile boolean sessionsDirty;
+    private long retainedCoveredTo;
+    private final Thread saver;
+    private volatile boolean closed;
+
+    public Broker(Journal journal, Path stateDir, BrokerHooks hooks, Settings settings) throws IOException {
+        this.journal = journal;
+        this.stateDir = stateDir;
+        this.hooks = hooks == null ? new BrokerHooks() { } : hooks;
+        this.settings = settings == null ? Settings.defaults() : settings;
+        if (stateDir != null) {
+            Files.createDirectories(stateDir);
+            recover();
+        }
+        saver = new Thread(this::saveLoop, "tedge-broker-state");
+        saver.setDaemon(true);
+        if (stateDir != null) saver.start();
+    }
+
+    public BrokerHooks hooks() {
+        return hooks;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public Journal journal() {
+        return journal;
+    }
+
+    /** Number of messages published (from clients and from inside) since start. */
+    public long publishedCount() {
+        return published.get();
+    }
+
+    // ------------------------------------------------------------------ publishing
+
+    /**
+     * Routes a publish from a client or from inside. QoS 1/2 messages are appended to the
+     * journal; the return value is the journal position to {@link Journal#flush flush} before
+     * acknowledging, or -1.
+     */
+    public long publish(String topic, byte[] payload, int qos, boolean retain) throws IOException {
+        long pos = -1;
+        synchronized (routeLock) {
+            if (journal != null && qos > 0) {
+                pos = journal.append(topic, payload, qos, retain);
+            }
+            BusMessage m = new BusMessage(topic, payload, qos, false, pos);
+            if (retain) {
+                if (payload.length == 0) retained.remove(topic);
+                else retained.put(topic, new BusMessage(topic, payload, qos, true, pos));
+                retainedDirty = true;
+            }
+            route(m);
+        }
+        published.incrementAndGet();
+        return pos;
+    }
+
+    /** In-process publish: returns once a QoS 1/2 message is in the journal (written to the OS). */
+    public void publishDurably(String topic, byte[] payload, int qos, boolean retain) throws IOException {
+        long pos = publish(topic, payload, qos, retain);
+        if (pos >= 0) journal.flush(pos);
+    }
+
+    private void route(BusMessage m) {
+        for (Session s : sessions.values()) {
+            int q = s.matchQos(m.topic());
+            if (q >= 0) deliver(s, m, Math.min(q, m.qos()), false);
+        }
+        for (InternalSubscription sub : internal) {
+            if (sub.matches(m.topic())) sub.offer(m);
+        }
+    }
+
+    private void deliver(Session s, BusMessage m, int qos, boolean retainFlag) {
+        synchronized (s) {
+            if (s.connection == null && (s.clean || qos == 0)) return;
+            if (s.queue.size() >= settings.maxQueued()) {
+                if (s.dropped++ % 1000 == 0) {
+                    LOG.warn("Queue of client '{}' is full ({} messages): dropping messages ({} so far)", s.clientId, settings.maxQueued(), s.dropped);
+                }
+                return;
+            }
+            s.queue.add(new Session.Outgoing(m, qos, retainFlag));
+            if (s.connection != null) s.notifyAll();
+        }
+    }
+
+    // ------------------------------------------------------------------ sessions
+
+    /** Attaches a connection to its session (creating or resetting it); returns session present. */
+    boolean attach(Connection c, String clientId, boolean clean) {
+        Session old;
+        synchronized (routeLock) {
+            old = sessions.get(clientId);
+        }
+        if (old != null) {
+            Connection oc;
+            synchronized (old) {
+                oc = old.connection;
+            }
+            if (oc != null && oc != c) {
+                LOG.info("Client '{}' connected again: closing its previous connection", clientId);
+                oc.close(false);
+            }
+        }
+        synchronized (routeLock) {
+            Session s = sessions.get(clientId);
+            boolean present = s != null && !clean && !s.clean;
+            if (s == null || clean || s.clean) {
+                if (s != null) detachAll(s);
+                s = new Session(clientId, clean);
+                sessions.put(clientId, s);
+                if (!clean || (old != null && !old.clean)) sessionsDirty = true;
+            }
+            synchronized (s) {
+                s.connection = c;
+                s.control.clear();
+                // resend what was in flight, with DUP, before anything new
+                for (Session.Outgoing o : s.inflight.values()) o.sent = false;
+                s.notifyAll();
+            }
+            c.session = s;
+            return present;
+        }
+    }
+
+    private void detachAll(Session s) {
+        synchronized (s) {
+            s.connection = null;
+            s.queue.clear();
+            s.inflight.clear();
+            s.notifyAll();
+        }
+    }
+
+    /** The connection is gone; a clean session is discarded, a persistent one kept. */
+    void detach(Connection c, Session s) {
+        synchronized (routeLock) {
+            synchronized (s) {
+                if (s.connection != c) return;
+                s.connection = null;
+                s.control.clear();
+                s.notifyAll();
+            }
+            if (s.clean) sessions.remove(s.clientId, s);
+        }
+    }
+
+    /** Adds subscriptions; the retained messages they match are queued after the SUBACK. */
+    List<Integer> subscribe(Session s, BrokerHooks.Client client, Packet.Subscribe sub, Packet suback) {
+        List<Integer> codes = new ArrayList<>();
+        synchronized (routeLock) {
+            List<BusMessage> toSend = new ArrayList<>();
+            List<Integer> qosOf = new ArrayList<>();
+            for (int i = 0; i < sub.filters().size(); i++) {
+                String f = sub.filters().get(i);
+                int q = Math.min(sub.qos().get(i), 2);
+                int granted = Topics.checkFilter(f) != null ? 0x80 : hooks.subscribe(client, f, q);
+                codes.add(granted);
+                if (granted == 0x80) continue;
+                s.subscriptions.put(f, granted);
+                for (BusMessage r : retained.values()) {
+                    if (Topics.matches(f, r.topic())) {
+                        toSend.add(r);
+                        qosOf.add(Math.min(granted, r.qos()));
+                    }
+                }
+            }
+            if (!s.clean) sessionsDirty = true;
+            synchronized (s) {
+                s.control.add(new Packet.SubAck(sub.packetId(), codes));
+                s.notifyAll();
+            }
+            for (int i = 0; i < toSend.size(); i++) deliver(s, toSend.get(i), qosOf.get(i), true);
+        }
+        return codes;
+    }
+
+    void unsubscribe(Session s, Packet.Unsubscribe u) {
+        synchronized (routeLock) {
+            for (String f : u.filters()) s.subscriptions.remove(f);
+            if (!s.clean) sessionsDirty = true;
+        }
+    }
+
+    /** Connected client ids. */
+    public List<String> connectedClients() {
+        List<String> out = new ArrayList<>();
+        for (Session s : sessions.values()) {
+            synchronized (s) {
+                if (s.connection != null) out.add(s.clientId);
+            }
+        }
+        return out;
+    }
+
+    /** Closes the connection of a client, if connected (used by the cloud stand-ins). */
+    public boolean disconnect(String clientId) {
+        Session s = sessions.get(clientId);
+        if (s == null) return false;
+        Connection c;
+        synchronized (s) {
+            c = s.connection;
+        }
+        if (c == null) return false;
+        c.close(false);
+        return true;
+    }
+
+    /** The retained message on a topic, or null. */
+    public BusMessage retained(String topic) {
+        return retained.get(topic);
+    }
+
+    // ------------------------------------------------------------------ in-process subscribers
+
+    /** A live in-process subscription with its own delivery thread. */
+    public Bus.Subscription subscribeInternal(Collection<String> filters, Consumer<BusMessage> listener) {
+        for (String f : filters) {
+            String err = Topics.checkFilter(f);
+            if (err != null) throw new IllegalArgumentException(err);
+        }
+        InternalSubscription sub = new InternalSubscription(List.copyOf(filters), listener);
+        synchronized (routeLock) {
+            for (BusMessage r : retained.values()) {
+                if (sub.matches(r.topic())) sub.offer(r);
+            }
+            internal.add(sub);
+        }
+        sub.start();
+        return () -> {
+            internal.remove(sub);
+            sub.stop();
+        };
+    }
+
+    private static final class InternalSubscription implements Runnable {
+        private final List<String> filters;
+        private final Consumer<BusMessage> listener;
+        private final BlockingQueue<BusMessage> queue = new ArrayBlockingQueue<>(100_000);
+        private final Thread thread;
+        private volatile boolean stopped;
+        private long dropped;
+
+        InternalSubscription(List<String> filters, Consumer<BusMessage> listener) {
+            this.filters = filters;
+            this.listener = listener;
+            this.thread = new Thread(null, this, "tedge-bus-sub " + filters, 256 * 1024);
+            thread.setDaemon(true);
+        }
+
+        boolean matches(String topic) {
+            return Journal.matchesAny(filters, topic);
+        }
+
+        void offer(BusMessage m) {
+            if (!queue.offer(m) && dropped++ % 1000 == 0) {
+                LOG.warn("In-process subscriber {} is too slow: dropped {} message(s)", filters, dropped);
+            }
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        void stop() {
+            stopped = true;
+            thread.interrupt();
+        }
+
+        @Override
+        public void run() {
+            while (!stopped) {
+                BusMessage m;
+                try {
+                    m = queue.poll(1, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (m == null) continue;
+                try {
+                    listener.accept(m);
+                } catch (RuntimeException e) {
+                    LOG.warn("In-process subscriber {} failed on {}: {}", filters, m.topic(), e.toString(), e);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ state on disk
+
+    private static final int RETAINED_MAGIC = 0x74524554;
+
+    private void recover() {
+        long scanFrom = Long.MAX_VALUE;
+        // retained snapshot
+        Path rf = stateDir.resolve("retained");
+        try {
+            byte[] data = Files.readAllBytes(rf);
+            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data, 0, data.length - 4));
+            CRC32C crc = new CRC32C();
+            crc.update(data, 0, data.length - 4);
+            int sum = ((data[data.length - 4] & 0xff) << 24) | ((data[data.length - 3] & 0xff) << 16) | ((data[data.length - 2] & 0xff) << 8)
+                    | (data[data.length - 1] & 0xff);
+            if (in.readInt() != RETAINED_MAGIC || sum != (int) crc.getValue()) throw new IOException("checksum mismatch");
+            retainedCoveredTo = in.readLong();
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                String topic = in.readUTF();
+                byte[] p = new byte[in.readInt()];
+                in.readFully(p);
+                int qos = in.readByte();
+                retained.put(topic, new BusMessage(topic, p, qos, true, -1));
+            }
+            scanFrom = retainedCoveredTo;
+        } catch (NoSuchFileException e) {
+            scanFrom = 0;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Retained messages snapshot {} is unreadable ({}); rebuilding from the journal", rf, e.toString());
+            retained.clear();
+            scanFrom = 0;
+        }
+        // persistent sessions
+        Path sf = stateDir.resolve("sessions");
+        try {
+            Session cur = null;
+            for (String line : Files.readAllLines(sf, StandardCharsets.UTF_8)) {
+                String[] f = line.split("\t");
+                if (f[0].equals("session") && f.length >= 3) {
+                    cur = new Session(URLDecoder.decode(f[1], StandardCharsets.UTF_8), false);
+                    cur.resumePosition = Long.parseLong(f[2]);
+                    sessions.put(cur.clientId, cur);
+                    if (cur.resumePosition >= 0) scanFrom = Math.min(scanFrom, cur.resumePosition);
+                } else if (f[0].equals("sub") && f.length >= 3 && cur != null) {
+                    cur.subscriptions.put(URLDecoder.decode(f[2], StandardCharsets.UTF_8), Integer.parseInt(f[1]));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // none
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Persistent sessions file {} is unreadable: {}", sf, e.toString());
+        }
+        if (journal == null) return;
+        // replay the journal: retained QoS 1/2 publishes after the snapshot, and what the
+        // persistent sessions had not received
+        long from = Math.max(scanFrom, journal.start());
+        int requeued = 0;
+        try (Journal.Reader r = journal.new Reader(from)) {
+            BusMessage m;
+            while ((m = r.next()) != null) {
+                long start = Journal.recordStart(m);
+                if (m.retained() && start >= retainedCoveredTo) {
+                    if (m.payload().length == 0) retained.remove(m.topic());
+                    else retained.put(m.topic(), new BusMessage(m.topic(), m.payload(), m.qos(), true, m.position()));
+                }
+                for (Session s : sessions.values()) {
+                    if (s.resumePosition < 0 || start < s.resumePosition) continue;
+                    int q = s.matchQos(m.topic());
+                    if (q > 0) {
+                        s.queue.add(new Session.Outgoing(m, Math.min(q, m.qos()), false));
+                        requeued++;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("Could not replay the journal for retained messages and sessions: {}", e.toString());
+        }
+        LOG.info("Broker state: {} retained message(s), {} persistent session(s), {} message(s) queued for them",
+                retained.size(), sessions.size(), requeued);
+    }
+
+    private void saveLoop() {
+        while (!closed) {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            saveState(false);
+        }
+    }
+
+    /** Writes the retained snapshot and the persistent sessions (when changed, or always). */
+    public void saveState(boolean always) {
+        if (stateDir == null) return;
+        try {
+            if (retainedDirty || always) {
+                retainedDirty = false;
+                ByteArrayOutputStream bo = new ByteArrayOutputStream();
+                DataOutputStream out = new DataOutputStream(bo);
+                List<BusMessage> snapshot;
+                long covered;
+                synchronized (routeLock) {
+                    snapshot = new ArrayList<>(retained.values());
+                    covered = journal == null ? 0 : journal.appendEnd();
+                }
+                out.writeInt(RETAINED_MAGIC);
+                out.writeLong(covered);
+                out.writeInt(snapshot.size());
+                for (BusMessage m : snapshot) {
+                    out.writeUTF(m.topic());
+                    out.writeInt(m.payload().length);
+                    out.write(m.payload());
+                    out.writeByte(m.qos());
+                }
+                out.flush();
+                CRC32C crc = new CRC32C();
+                crc.update(bo.toByteArray());
+                out.writeInt((int) crc.getValue());
+                if (journal != null) journal.flush(covered);
+                writeFile(stateDir.resolve("retained"), bo.toByteArray());
+            }
+            boolean anyPersistent = sessions.values().stream().anyMatch(s -> !s.clean);
+            if (sessionsDirty || (anyPersistent && journal != null) || always) {
+                sessionsDirty = false;
+                StringBuilder sb = new StringBuilder();
+                synchronized (routeLock) {
+                    long end = journal == null ? -1 : journal.appendEnd();
+                    for (Session s : sessions.values()) {
+                        if (s.clean) continue;
+                        long resume = end;
+                        synchronized (s) {
+                            for (Session.Outgoing o : s.inflight.values()) {
+                                if (o.message.position() >= 0) resume = Math.min(resume, Journal.recordStart(o.message));
+                            }
+                            for (Session.Outgoing o : s.queue) {
+                                if (o.message.position() >= 0) {
+                                    resume = Math.min(resume, Journal.recordStart(o.message));
+                                    break;
+                                }
+                            }
+                        }
+                        sb.append("session\t").append(URLEncoder.encode(s.clientId, StandardCharsets.UTF_8)).append('\t').append(resume).append('\n');
+                        for (Map.Entry<String, Integer> e : s.subscriptions.entrySet()) {
+                            sb.append("sub\t").append(e.getValue()).append('\t').append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('\n');
+                        }
+                    }
+                }
+                writeFile(stateDir.resolve("sessions"), sb.toString().getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            LOG.warn("Could not save the broker state in {}: {}", stateDir, e.toString());
+        }
+    }
+
+    private static void writeFile(Path target, byte[] data) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.write(tmp, data);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        saver.interrupt();
+        List<Connection> open = new ArrayList<>();
+        for (Session s : sessions.values()) {
+            synchronized (s) {
+                if (s.connection != null) open.add(s.connection);
+            }
+        }
+        for (Connection c : open) c.close(false);
+        for (InternalSubscription sub : internal) sub.stop();
+        internal.clear();
+        saveState(true);
+    }
+
+    /** For tests and status: sessions by client id with queue sizes. */
+    public Map<String, Integer> queuedByClient() {
+        Map<String, Integer> out = new HashMap<>();
+        for (Session s : sessions.values()) {
+            synchronized (s) {
+                out.put(s.clientId, s.queue.size() + s.inflight.size());
+            }
+        }
+        return out;
+    }
+}

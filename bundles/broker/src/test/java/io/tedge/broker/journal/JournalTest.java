@@ -1,0 +1,216 @@
+package io.tedge.broker.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.tedge.api.BusMessage;
+
+class JournalTest {
+    @TempDir
+    Path dir;
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<String> drain(Journal j, long from) throws IOException {
+        List<String> out = new ArrayList<>();
+        Journal.Reader r = j.new Reader(from);
+        BusMessage m;
+        while ((m = r.next()) != null) out.add(m.topic() + " " + m.text());
+        return out;
+    }
+
+    @Test
+    void appendedRecordsAreReadBackAfterFlushAndAfterReopen() throws Exception {
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            long p1 = j.append("a/b", b("one"), 1, false);
+            long p2 = j.append("c", b("two"), 2, true);
+            assertThat(drain(j, 0)).as("not visible before flush").isEmpty();
+            j.flush(p2);
+            assertThat(p2).isGreaterThan(p1);
+            assertThat(drain(j, 0)).containsExactly("a/b one", "c two");
+            assertThat(drain(j, p1)).containsExactly("c two");
+        }
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            Journal.Reader r = j.new Reader(0);
+            BusMessage m1 = r.next();
+            BusMessage m2 = r.next();
+            assertThat(m1.qos()).isEqualTo(1);
+            assertThat(m2.qos()).isEqualTo(2);
+            assertThat(m2.retained()).isTrue();
+            assertThat(Journal.recordStart(m2)).isEqualTo(m1.position());
+            assertThat(r.next()).isNull();
+        }
+    }
+
+    @Test
+    void tornTailIsCutAtTheLastValidRecordOnOpen() throws Exception {
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            for (int i = 0; i < 10; i++) j.write("t", b("m" + i), 1, false);
+        }
+        Path seg;
+        try (Stream<Path> s = Files.list(dir)) {
+            seg = s.filter(p -> p.toString().endsWith(".seg")).findFirst().orElseThrow();
+        }
+        long size = Files.size(seg);
+        // half a record at the end, as a kill -9 in the middle of a write leaves it
+        try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+            f.setLength(size - 3);
+        }
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            assertThat(drain(j, 0)).hasSize(9).last().isEqualTo("t m8");
+            j.write("t", b("after"), 1, false);
+            assertThat(drain(j, 0)).hasSize(10).last().isEqualTo("t after");
+        }
+    }
+
+    @Test
+    void garbageAtTheTailOrAFlippedByteNeverFailsTheOpen() throws Exception {
+        Random rnd = new Random(42);
+        for (int round = 0; round < 20; round++) {
+            Path d = dir.resolve("r" + round);
+            try (Journal j = Journal.open(d, 1 << 20, false)) {
+                for (int i = 0; i < 20; i++) j.write("t/" + i, b("payload-" + i), 1, false);
+            }
+            Path seg;
+            try (Stream<Path> s = Files.list(d)) {
+                seg = s.filter(p -> p.toString().endsWith(".seg")).findFirst().orElseThrow();
+            }
+            long size = Files.size(seg);
+            long at = (long) (rnd.nextDouble() * size);
+            try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+                f.seek(at);
+                int old = f.read();
+                f.seek(at);
+                f.write(old ^ 0x5a);
+            }
+            try (Journal j = Journal.open(d, 1 << 20, false)) {
+                List<String> got = drain(j, 0);
+                assertThat(got.size()).isLessThan(20);
+                for (int i = 0; i < got.size(); i++) assertThat(got.get(i)).isEqualTo("t/" + i + " payload-" + i);
+                j.write("x", b("y"), 1, false);
+                assertThat(drain(j, 0)).last().isEqualTo("x y");
+            }
+        }
+    }
+
+    @Test
+    void cursorResumesAfterReopenAndSkipsWhatDoesNotMatch() throws Exception {
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            JournalConsumer c = new JournalConsumer(j, j.cursor("mapper", List.of("tedge/measurements", "tedge/measurements/+")));
+            j.write("tedge/measurements", b("1"), 1, false);
+            j.write("other", b("x"), 1, false);
+            j.write("tedge/measurements/child", b("2"), 1, false);
+            List<BusMessage> got = c.poll(10, Duration.ofSeconds(1));
+            assertThat(got).extracting(BusMessage::text).containsExactly("1", "2");
+            c.commit(got.get(0).position());
+            c.close();
+        }
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            JournalConsumer c = new JournalConsumer(j, j.cursor("mapper", List.of("tedge/measurements", "tedge/measurements/+")));
+            List<BusMessage> got = c.poll(10, Duration.ofSeconds(1));
+            assertThat(got).as("uncommitted message is delivered again").extracting(BusMessage::text).containsExactly("2");
+            c.commit(got.get(0).position());
+            assertThat(c.poll(10, Duration.ofMillis(50))).isEmpty();
+            assertThat(c.pending()).isZero();
+        }
+    }
+
+    @Test
+    void rewindRedeliversFromTheCommit() throws Exception {
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            JournalConsumer c = new JournalConsumer(j, j.cursor("bridge", List.of("#")));
+            for (int i = 0; i < 5; i++) j.write("t", b("m" + i), 1, false);
+            List<BusMessage> got = c.poll(10, Duration.ofSeconds(1));
+            c.commit(got.get(1).position());
+            c.rewind();
+            assertThat(c.poll(10, Duration.ofSeconds(1))).extracting(BusMessage::text).containsExactly("m2", "m3", "m4");
+        }
+    }
+
+    @Test
+    void newCursorStartsAtTheEnd() throws Exception {
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            j.write("t", b("old"), 1, false);
+            JournalConsumer c = new JournalConsumer(j, j.cursor("late", List.of("#")));
+            j.write("t", b("new"), 1, false);
+            assertThat(c.poll(10, Duration.ofSeconds(1))).extracting(BusMessage::text).containsExactly("new");
+        }
+    }
+
+    @Test
+    void pollWaitsForAnAppendFromAnotherThread() throws Exception {
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            JournalConsumer c = new JournalConsumer(j, j.cursor("w", List.of("#")));
+            Thread t = new Thread(() -> {
+                try {
+                    j.write("t", b("late"), 1, false);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            t.start();
+            assertThat(c.poll(10, Duration.ofSeconds(10))).extracting(BusMessage::text).containsExactly("late");
+            t.join();
+        }
+    }
+
+    @Test
+    void fullJournalDropsTheOldestUnconsumedWithACount() throws Exception {
+        try (Journal j = Journal.open(dir, 1024 * 1024, false)) {
+            JournalConsumer slow = new JournalConsumer(j, j.cursor("slow", List.of("#")));
+            byte[] payload = new byte[1000];
+            int n = 3000; // ~3 MB into a 1 MB journal
+            for (int i = 0; i < n; i++) j.write("t/" + i, payload, 1, false);
+            assertThat(j.sizeOnDisk()).isLessThanOrEqualTo(1024 * 1024 + 300 * 1024);
+            assertThat(slow.dropped()).isGreaterThan(0);
+            long got = 0;
+            List<BusMessage> batch;
+            String first = null;
+            while (!(batch = slow.poll(1000, Duration.ofMillis(10))).isEmpty()) {
+                if (first == null) first = batch.get(0).topic();
+                got += batch.size();
+                slow.commit(batch.get(batch.size() - 1).position());
+            }
+            assertThat(got + slow.dropped()).as("every message is either delivered or counted as dropped").isEqualTo(n);
+            assertThat(first).isNotEqualTo("t/0");
+            assertThat(j.droppedTotal()).isEqualTo(slow.dropped());
+        }
+    }
+
+    @Test
+    void consumedSegmentsAreDeletedEarly() throws Exception {
+        try (Journal j = Journal.open(dir, 8 * 1024 * 1024, false)) {
+            JournalConsumer c = new JournalConsumer(j, j.cursor("fast", List.of("#")));
+            byte[] payload = new byte[1000];
+            for (int i = 0; i < 5000; i++) {
+                j.write("t", payload, 1, false);
+                for (BusMessage m : c.poll(100, Duration.ZERO)) c.commit(m.position());
+            }
+            assertThat(c.dropped()).isZero();
+            assertThat(j.sizeOnDisk()).isLessThan(3 * 1024 * 1024);
+        }
+    }
+
+    @Test
+    void secondOpenOfTheSameJournalIsRefused() throws Exception {
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Journal.open(dir, 1 << 20, false))
+                    .isInstanceOf(IOException.class).hasMessageContaining("in use by another process");
+        }
+    }
+}
