@@ -178,7 +178,10 @@ public final class Broker implements Closeable {
                 if (s != null) detachAll(s);
                 s = new Session(clientId, clean);
                 sessions.put(clientId, s);
-                if (!clean || (old != null && !old.clean)) sessionsDirty = true;
+                if (!clean || (old != null && !old.clean)) {
+                    sessionsDirty = true;
+                    saveSessions();
+                }
             }
             synchronized (s) {
                 s.connection = c;
@@ -234,7 +237,10 @@ public final class Broker implements Closeable {
                     }
                 }
             }
-            if (!s.clean) sessionsDirty = true;
+            if (!s.clean) {
+                sessionsDirty = true;
+                saveSessions();
+            }
             synchronized (s) {
                 s.control.add(new Packet.SubAck(sub.packetId(), codes));
                 s.notifyAll();
@@ -247,7 +253,10 @@ public final class Broker implements Closeable {
     void unsubscribe(Session s, Packet.Unsubscribe u) {
         synchronized (routeLock) {
             for (String f : u.filters()) s.subscriptions.remove(f);
-            if (!s.clean) sessionsDirty = true;
+            if (!s.clean) {
+                sessionsDirty = true;
+                saveSessions();
+            }
         }
     }
 
@@ -479,7 +488,21 @@ public final class Broker implements Closeable {
                 writeFile(stateDir.resolve("retained"), bo.toByteArray());
             }
             boolean anyPersistent = sessions.values().stream().anyMatch(s -> !s.clean);
-            if (sessionsDirty || (anyPersistent && journal != null) || always) {
+            if (sessionsDirty || (anyPersistent && journal != null) || always) saveSessions();
+        } catch (IOException e) {
+            LOG.warn("Could not save the broker state in {}: {}", stateDir, e.toString());
+        }
+    }
+
+    /**
+     * Writes the persistent sessions (ids, subscriptions, where to resume in the journal). Called
+     * at once when a persistent session is created or its subscriptions change, so that what the
+     * client was told (CONNACK, SUBACK) survives a crash; and every second for the positions.
+     */
+    private void saveSessions() {
+        if (stateDir == null) return;
+        try {
+            {
                 sessionsDirty = false;
                 StringBuilder sb = new StringBuilder();
                 synchronized (routeLock) {
@@ -507,7 +530,8 @@ public final class Broker implements Closeable {
                 writeFile(stateDir.resolve("sessions"), sb.toString().getBytes(StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
-            LOG.warn("Could not save the broker state in {}: {}", stateDir, e.toString());
+            sessionsDirty = true;
+            LOG.warn("Could not save the persistent sessions in {}: {}", stateDir, e.toString());
         }
     }
 

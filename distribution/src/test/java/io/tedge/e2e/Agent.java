@@ -1,0 +1,160 @@
+package io.tedge.e2e;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The built distribution ({@code target/tedge}) driven as a user would: {@code bin/tedged} as
+ * a process with its own config dir and a free port, {@code bin/tedge} for commands.
+ */
+final class Agent implements AutoCloseable {
+    static final Path HOME = Path.of("target/tedge").toAbsolutePath();
+
+    final Path configDir;
+    final int port;
+    private Process process;
+
+    Agent(Path configDir) throws IOException {
+        this(configDir, freePort());
+    }
+
+    Agent(Path configDir, int port) throws IOException {
+        this.configDir = configDir;
+        this.port = port;
+        Files.createDirectories(configDir);
+        if (!Files.exists(configDir.resolve("tedge.toml"))) {
+            Files.writeString(configDir.resolve("tedge.toml"), "[mqtt]\nport = " + port + "\n");
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Starts bin/tedged (headless: stdin is not a terminal). */
+    Agent start() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(HOME.resolve("bin/tedged").toString(), "--config-dir", configDir.toString());
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(configDir.resolve("console.log").toFile()));
+        process = pb.start();
+        return this;
+    }
+
+    /** Starts and waits until the broker accepts connections. */
+    Agent startAndWait() throws IOException, InterruptedException {
+        start();
+        awaitPort(port, Duration.ofSeconds(30));
+        return this;
+    }
+
+    Process process() {
+        return process;
+    }
+
+    static boolean listening(int port) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    void awaitPort(int p, Duration timeout) throws InterruptedException, IOException {
+        await("broker on port " + p, timeout, () -> {
+            if (process != null && !process.isAlive()) return true;
+            return listening(p);
+        });
+        if (process != null && !process.isAlive()) {
+            throw new AssertionError("tedged exited with " + process.exitValue() + ":\n" + console());
+        }
+    }
+
+    String console() throws IOException {
+        Path p = configDir.resolve("console.log");
+        return Files.exists(p) ? Files.readString(p) : "";
+    }
+
+    /** kill -9. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM; returns the milliseconds until the process was gone. */
+    long terminate() throws InterruptedException {
+        long t0 = System.nanoTime();
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("tedged did not stop on SIGTERM within 20 s");
+        }
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
+        }
+    }
+
+    /** Result of a bin/tedge run. */
+    record Result(int code, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + code + "\nstdout:\n" + out + "\nstderr:\n" + err;
+        }
+    }
+
+    Result tedge(String... args) throws IOException, InterruptedException {
+        return run(configDir, args);
+    }
+
+    static Result run(Path configDir, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(HOME.resolve("bin/tedge").toString());
+        cmd.add("--config-dir");
+        cmd.add(configDir.toString());
+        cmd.addAll(List.of(args));
+        return exec(cmd, Duration.ofSeconds(60));
+    }
+
+    static Result exec(List<String> cmd, Duration timeout) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("tedge-out", ".txt");
+        Path err = Files.createTempFile("tedge-err", ".txt");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("timed out: " + cmd);
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier cond) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > end) throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+            Thread.sleep(25);
+        }
+    }
+}
