@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Benchmarks of the built distribution (run `mvn -B package -DskipTests` first; the QoS 1 load
+# generator is compiled by `mvn -B verify` or `mvn -B test-compile -pl distribution`).
+# Prints: container start to broker-ready, idle RSS, `tedge config get` latency, and QoS 1
+# publish throughput into our broker (journal on) next to Debian's mosquitto in the same run.
+# Usage: distribution/bench/run.sh [messages=50000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+home=target/tedge
+N=${1:-50000}
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now_ms() { date +%s%3N; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+wait_port() { for _ in $(seq 1 600); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.01; done; return 1; }
+
+echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1)"
+port=$(free_port)
+cfg="$work/cfg"; mkdir -p "$cfg"; printf '[mqtt]\nport = %s\n' "$port" > "$cfg/tedge.toml"
+
+# 1. start to broker-ready (the first run builds the framework cache and the CDS archive)
+starts=()
+for i in 1 2 3 4 5 6; do
+  t0=$(now_ms)
+  $home/bin/tedged --config-dir "$cfg" </dev/null >"$work/agent.log" 2>&1 &
+  pid=$!
+  wait_port "$port"
+  t1=$(now_ms)
+  [ "$i" -gt 1 ] && starts+=($((t1 - t0)))
+  if [ "$i" -lt 6 ]; then kill -TERM $pid; wait $pid 2>/dev/null || true; fi
+done
+echo "start to broker-ready: median $(printf '%s\n' "${starts[@]}" | median) ms over ${#starts[@]} runs (${starts[*]} ms; persistent cache, CDS archive)"
+
+# 2. idle RSS of the running container
+sleep 5
+rss=$(ps -o rss= -p $pid)
+echo "idle RSS: $((rss / 1024)) MiB ($rss KiB, 5 s after ready, headless)"
+
+# 3. bin/tedge config get c8y.url
+$home/bin/tedge --config-dir "$cfg" config set c8y.url bench.example.com
+lat=()
+for i in $(seq 1 20); do
+  t0=$(date +%s%N); $home/bin/tedge --config-dir "$cfg" config get c8y.url >/dev/null; t1=$(date +%s%N)
+  lat+=($(((t1 - t0) / 1000000)))
+done
+echo "tedge config get c8y.url: median $(printf '%s\n' "${lat[@]}" | median) ms over 20 runs (min $(printf '%s\n' "${lat[@]}" | sort -n | head -1) ms)"
+
+# 4. QoS 1 throughput: ours (journal on) vs mosquitto, same client, same run, alternating
+mport=$(free_port)
+printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$mport" > "$work/mosquitto.conf"
+mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+mpid=$!
+wait_port "$mport"
+cp="target/test-classes:$home/bundle/org.eclipse.paho.client.mqttv3.jar"
+load() { java -XX:+UseSerialGC -cp "$cp" io.tedge.bench.Qos1Load 127.0.0.1 "$1" "$N" "$2" "$3" 100 | awk '{print $7}'; }
+for shape in "1 100" "4 100"; do
+  set -- $shape
+  load "$port" "$1" "$2" >/dev/null; load "$mport" "$1" "$2" >/dev/null   # warm-up
+  ours=(); theirs=()
+  for r in 1 2 3; do ours+=($(load "$port" "$1" "$2")); theirs+=($(load "$mport" "$1" "$2")); done
+  o=$(printf '%s\n' "${ours[@]}" | median); m=$(printf '%s\n' "${theirs[@]}" | median)
+  echo "QoS 1 publish, $1 publisher(s), window $2, 100-byte payload, $N msgs: tedge $o msg/s (${ours[*]}), mosquitto $m msg/s (${theirs[*]}), ratio $(awk -v a="$o" -v b="$m" 'BEGIN{printf "%.2f", a/b}')"
+done
+kill -TERM $pid $mpid; wait 2>/dev/null || true
