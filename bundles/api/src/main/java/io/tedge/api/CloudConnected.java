@@ -1,0 +1,11 @@
+package io.tedge.api;
+
+/**
+ * Registered by the bridge runtime, with property {@link CloudConnector#CLOUD}, while a cloud
+ * is connected ({@code <cloud>.connect = true}). A component that should only run then (a
+ * cloud's mapper) references it: {@code @Reference(target = "(tedge.cloud=c8y)") CloudConnected}.
+ */
+public interface CloudConnected {
+    /** The cloud's name. */
+    String cloud();
+}
