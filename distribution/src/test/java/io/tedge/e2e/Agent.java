@@ -125,19 +125,31 @@ final class Agent implements AutoCloseable {
     }
 
     static Result run(Path configDir, String... args) throws IOException, InterruptedException {
+        return runWithEnv(configDir, java.util.Map.of(), args);
+    }
+
+    static Result runWithEnv(Path configDir, java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(HOME.resolve("bin/tedge").toString());
         cmd.add("--config-dir");
         cmd.add(configDir.toString());
         cmd.addAll(List.of(args));
-        return exec(cmd, Duration.ofSeconds(60));
+        return exec(cmd, Duration.ofSeconds(60), env);
     }
 
     static Result exec(List<String> cmd, Duration timeout) throws IOException, InterruptedException {
+        return exec(cmd, timeout, java.util.Map.of());
+    }
+
+    static Result exec(List<String> cmd, Duration timeout, java.util.Map<String, String> env) throws IOException, InterruptedException {
         Path out = Files.createTempFile("tedge-out", ".txt");
         Path err = Files.createTempFile("tedge-err", ".txt");
         try {
-            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().remove("C8YPASS");
+            pb.environment().remove("C8Y_PASSWORD");
+            pb.environment().putAll(env);
+            Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();

@@ -24,6 +24,7 @@ public final class Tedge {
             "",
             "SUBCOMMANDS:",
             "    config    Configure Thin Edge",
+            "    cert      Create and manage device certificate",
             "    mqtt      Publish a message on a topic and subscribe a topic",
             "    help      Prints this message or the help of the given subcommand(s)",
             "");
@@ -42,6 +43,8 @@ public final class Tedge {
                     return ConfigCommand.run(rest, ctx);
                 case "mqtt":
                     return MqttCommand.run(rest, ctx);
+                case "cert":
+                    return CertCommand.run(rest, ctx);
                 case "help":
                     if (!rest.isEmpty()) return run(List.of(rest.get(0), "--help"), ctx);
                     ctx.out.print(USAGE);

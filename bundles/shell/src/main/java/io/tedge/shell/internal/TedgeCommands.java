@@ -23,7 +23,8 @@ import io.tedge.config.TedgeConfigService;
         "osgi.command.scope=tedge",
         "osgi.command.function=tedge",
         "osgi.command.function=config",
-        "osgi.command.function=mqtt"})
+        "osgi.command.function=mqtt",
+        "osgi.command.function=cert"})
 public class TedgeCommands {
     private final TedgeConfigService config;
 
@@ -45,6 +46,11 @@ public class TedgeCommands {
     @Descriptor("Publish a message on a topic and subscribe a topic: mqtt pub [-q 0|1|2] [-r] <topic> '<message>' | mqtt sub [-q 0|1|2] [--no-topic] <filter>")
     public void mqtt(CommandSession session, @Descriptor("pub [-q QOS] [-r] <topic> <message> | sub [-q QOS] [--no-topic] <filter>") String... args) {
         run(session, prefixed("mqtt", args));
+    }
+
+    @Descriptor("Create and manage device certificate: cert create --device-id <id> | show | remove | upload c8y --user <user> | create-csr")
+    public void cert(CommandSession session, @Descriptor("create --device-id <id> | show | remove | upload c8y --user <user> | create-csr [--device-id <id>] [--output-path <path>]") String... args) {
+        run(session, prefixed("cert", args));
     }
 
     private static List<String> prefixed(String cmd, String... args) {
