@@ -103,6 +103,28 @@ public final class TedgeConfig {
         return d;
     }
 
+    /** A field of a table as written in the file (no key definition needed), or null. */
+    public String raw(String table, String field) {
+        Toml.Value v = doc.get(table, field);
+        return v == null ? null : v.asText();
+    }
+
+    /** Whether {@code tedge connect <cloud>} marked the cloud as connected ({@code [cloud] connect = "true"}). */
+    public boolean connected(String cloud) {
+        return "true".equalsIgnoreCase(raw(cloud, "connect"));
+    }
+
+    /**
+     * Sets ({@code value} not null) or removes a field that no key describes, such as the
+     * {@code connect} flag of a cloud table, with the same atomic write as {@link #set}.
+     */
+    public static void setRaw(Path dir, String table, String field, String value) throws ConfigException {
+        modify(dir, doc -> {
+            if (value == null) doc.remove(table, field);
+            else doc.put(table, field, new Toml.Value(value, 0));
+        });
+    }
+
     /** The value written in the file for this key, unvalidated, or null. */
     public String explicit(String key) throws ConfigException {
         ConfigKeyDef d = def(key);
@@ -208,6 +230,13 @@ public final class TedgeConfig {
                 get(d.key()).ifPresent(v -> props.put(d.key(), v));
             } catch (ConfigException e) {
                 // reported by problems()
+            }
+        }
+        // the connection flags written by `tedge connect <cloud>`, for any cloud
+        for (Map.Entry<String, Map<String, Toml.Value>> t : doc.tables().entrySet()) {
+            Toml.Value c = t.getValue().get("connect");
+            if (c != null && !t.getKey().isEmpty() && !t.getKey().contains(".")) {
+                out.computeIfAbsent("tedge." + t.getKey(), k -> new LinkedHashMap<>()).put(t.getKey() + ".connect", c.asText());
             }
         }
         return out;

@@ -16,6 +16,7 @@ public final class ValueTypes {
     private static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
     private static final Pattern IPV6 = Pattern.compile("(?i)[0-9a-f:.]*:[0-9a-f:.]*");
     private static final Pattern SIZE = Pattern.compile("(?i)(\\d+)\\s*([kmg]i?b?|b)?");
+    private static final Pattern DEFAULT_PORT = Pattern.compile(".*:(\\d{1,5})");
 
     public static String normalize(ConfigKeyDef def, String value) throws ConfigException {
         String type = def.type();
@@ -37,7 +38,7 @@ public final class ValueTypes {
             case "flag":
                 return Boolean.toString(flag(value));
             case "host_port":
-                return hostPort(value, -1);
+                return hostPort(value, defaultPort(def));
             case "ip":
                 return ip(value);
             case "int":
@@ -125,6 +126,13 @@ public final class ValueTypes {
         return defaultPort >= 0 ? host + ":" + defaultPort : host;
     }
 
+    /** The port that ends a host_port key's default ({@code ${c8y.url}:8883} gives 8883), else -1. */
+    static int defaultPort(ConfigKeyDef def) {
+        String d = def.defaultValue();
+        var m = d == null ? null : DEFAULT_PORT.matcher(d);
+        return m != null && m.matches() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
     public static String ip(String value) throws ConfigException {
         String v = value.trim();
         if (IPV4.matcher(v).matches() || (IPV6.matcher(v).matches() && v.length() >= 2)) return v;
@@ -135,12 +143,16 @@ public final class ValueTypes {
     public static long size(String value) throws ConfigException {
         var m = SIZE.matcher(value.trim());
         if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            String unit = m.group(2) == null ? "" : m.group(2).toLowerCase(Locale.ROOT);
-            if (unit.startsWith("k")) n *= 1024L;
-            else if (unit.startsWith("m")) n *= 1024L * 1024;
-            else if (unit.startsWith("g")) n *= 1024L * 1024 * 1024;
-            if (n > 0) return n;
+            try {
+                long n = Long.parseLong(m.group(1));
+                String unit = m.group(2) == null ? "" : m.group(2).toLowerCase(Locale.ROOT);
+                if (unit.startsWith("k")) n = Math.multiplyExact(n, 1024L);
+                else if (unit.startsWith("m")) n = Math.multiplyExact(n, 1024L * 1024);
+                else if (unit.startsWith("g")) n = Math.multiplyExact(n, 1024L * 1024 * 1024);
+                if (n > 0) return n;
+            } catch (NumberFormatException | ArithmeticException e) {
+                // too large: below
+            }
         }
         throw new ConfigException("Invalid size: '" + value + "'. Expected a number of bytes with an optional unit, eg: 64M or 512k.");
     }

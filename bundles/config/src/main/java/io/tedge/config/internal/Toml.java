@@ -308,14 +308,28 @@ public final class Toml {
         for (Map.Entry<String, Map<String, Value>> t : doc.tables().entrySet()) {
             if (t.getKey().isEmpty() || t.getValue().isEmpty()) continue;
             if (sb.length() > 0) sb.append('\n');
-            sb.append('[').append(t.getKey()).append("]\n");
+            sb.append('[').append(tableName(t.getKey())).append("]\n");
             for (Map.Entry<String, Value> e : t.getValue().entrySet()) line(sb, e.getKey(), e.getValue().value());
         }
         return sb.toString();
     }
 
     private static void line(StringBuilder sb, String key, Object v) {
-        sb.append(key.matches("[A-Za-z0-9_-]+") ? key : quote(key)).append(" = ").append(render(v)).append('\n');
+        sb.append(keyText(key)).append(" = ").append(render(v)).append('\n');
+    }
+
+    private static String keyText(String key) {
+        return key.matches("[A-Za-z0-9_-]+") ? key : quote(key);
+    }
+
+    /** A dotted table name with each segment bare or quoted, as the parser reads it back. */
+    private static String tableName(String table) {
+        StringBuilder sb = new StringBuilder();
+        for (String part : table.split("\\.", -1)) {
+            if (sb.length() > 0) sb.append('.');
+            sb.append(keyText(part));
+        }
+        return sb.toString();
     }
 
     private static String render(Object v) {
