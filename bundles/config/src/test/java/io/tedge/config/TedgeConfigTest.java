@@ -45,6 +45,10 @@ class TedgeConfigTest {
         m.put("mqtt.broker", "embedded");
         m.put("mqtt.journal.max_size", "134217728");
         m.put("mqtt.journal.fsync", "false");
+        m.put("bridge.reconnect.initial_ms", "1000");
+        m.put("bridge.reconnect.max_ms", "60000");
+        m.put("bridge.reconnect.jitter_ms", "500");
+        m.put("bridge.inflight", "100");
         m.put("data.path", dir + "/data");
         m.put("logs.path", dir + "/logs");
         m.put("logs.level", "info");
@@ -274,7 +278,8 @@ class TedgeConfigTest {
         assertThat(set).extracting(Map.Entry::getKey).containsExactly("device.key.path", "device.cert.path", "c8y.url",
                 "c8y.root.cert.path", "c8y.mqtt", "c8y.http", "az.root.cert.path", "az.mapper.timestamp", "mqtt.port",
                 "mqtt.bind_address", "mqtt.client.host", "mqtt.client.port", "mqtt.broker", "mqtt.journal.max_size",
-                "mqtt.journal.fsync", "data.path", "logs.path", "logs.level");
+                "mqtt.journal.fsync", "bridge.reconnect.initial_ms", "bridge.reconnect.max_ms", "bridge.reconnect.jitter_ms",
+                "bridge.inflight", "data.path", "logs.path", "logs.level");
         assertThat(set).contains(Map.entry("c8y.mqtt", "t.example.com:8883"), Map.entry("mqtt.client.port", "1234"));
         List<Map.Entry<String, String>> all = c.list(true);
         assertThat(all.subList(0, set.size())).isEqualTo(set);
@@ -286,7 +291,7 @@ class TedgeConfigTest {
     void byPidGroupsByTable() throws Exception {
         TedgeConfig c = load("[c8y]\nurl = \"t.example.com\"\n[mqtt]\nport = 1234\n");
         Map<String, Map<String, String>> p = c.byPid();
-        assertThat(p.keySet()).containsExactly("tedge.device", "tedge.c8y", "tedge.az", "tedge.mqtt", "tedge.data", "tedge.logs");
+        assertThat(p.keySet()).containsExactly("tedge.device", "tedge.c8y", "tedge.az", "tedge.mqtt", "tedge.bridge", "tedge.data", "tedge.logs");
         assertThat(p.get("tedge.c8y")).containsExactly(
                 Map.entry("c8y.url", "t.example.com"),
                 Map.entry("c8y.root.cert.path", "/etc/ssl/certs"),
