@@ -216,7 +216,8 @@ class TedgeConfigWriteTest {
                 {"az.url", "a.azure-devices.net"}, {"az.root.cert.path", "/ar"}, {"az.mqtt", "a.azure-devices.net:8883"},
                 {"az.mapper.timestamp", "false"}, {"mqtt.port", "1999"}, {"mqtt.bind_address", "::1"},
                 {"mqtt.client.host", "localhost"}, {"mqtt.client.port", "2000"}, {"mqtt.broker", "external"},
-                {"mqtt.journal.max_size", "1024"}, {"mqtt.journal.fsync", "true"}, {"data.path", "/var/tedge"},
+                {"mqtt.journal.max_size", "1024"}, {"mqtt.journal.fsync", "true"}, {"bridge.reconnect.initial_ms", "5000"},
+                {"bridge.reconnect.max_ms", "600000"}, {"bridge.reconnect.jitter_ms", "0"}, {"bridge.inflight", "20"}, {"data.path", "/var/tedge"},
                 {"logs.path", "/var/log/tedge"}, {"logs.level", "trace"}};
         for (String[] kv : values) TedgeConfig.set(dir, reg, kv[0], kv[1]);
         TedgeConfig c = TedgeConfig.load(dir, reg);
