@@ -25,6 +25,9 @@ public final class Tedge {
             "SUBCOMMANDS:",
             "    config    Configure Thin Edge",
             "    cert      Create and manage device certificate",
+            "    connect       Connect to connector provider (c8y, az, or an installed connector)",
+            "    disconnect    Remove bridge connection for a provider",
+            "    status        Show the state of the cloud links of the running container",
             "    mqtt      Publish a message on a topic and subscribe a topic",
             "    help      Prints this message or the help of the given subcommand(s)",
             "");
@@ -45,6 +48,12 @@ public final class Tedge {
                     return MqttCommand.run(rest, ctx);
                 case "cert":
                     return CertCommand.run(rest, ctx);
+                case "connect":
+                    return ConnectCommand.connect(rest, ctx);
+                case "disconnect":
+                    return ConnectCommand.disconnect(rest, ctx);
+                case "status":
+                    return ConnectCommand.status(rest, ctx);
                 case "help":
                     if (!rest.isEmpty()) return run(List.of(rest.get(0), "--help"), ctx);
                     ctx.out.print(USAGE);

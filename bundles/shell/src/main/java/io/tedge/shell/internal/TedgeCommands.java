@@ -24,7 +24,10 @@ import io.tedge.config.TedgeConfigService;
         "osgi.command.function=tedge",
         "osgi.command.function=config",
         "osgi.command.function=mqtt",
-        "osgi.command.function=cert"})
+        "osgi.command.function=cert",
+        "osgi.command.function=connect",
+        "osgi.command.function=disconnect",
+        "osgi.command.function=status"})
 public class TedgeCommands {
     private final TedgeConfigService config;
 
@@ -51,6 +54,21 @@ public class TedgeCommands {
     @Descriptor("Create and manage device certificate: cert create --device-id <id> | show | remove | upload c8y --user <user> | create-csr")
     public void cert(CommandSession session, @Descriptor("create --device-id <id> | show | remove | upload c8y --user <user> | create-csr [--device-id <id>] [--output-path <path>]") String... args) {
         run(session, prefixed("cert", args));
+    }
+
+    @Descriptor("Connect the device to a cloud: connect c8y | az | <connector> [--test]")
+    public void connect(CommandSession session, @Descriptor("<cloud> [--test]") String... args) {
+        run(session, prefixed("connect", args));
+    }
+
+    @Descriptor("Remove the connection of the device to a cloud: disconnect c8y | az | <connector>")
+    public void disconnect(CommandSession session, @Descriptor("<cloud>") String... args) {
+        run(session, prefixed("disconnect", args));
+    }
+
+    @Descriptor("Show the state of every cloud link: up/down, queued messages, last error")
+    public void status(CommandSession session, @Descriptor("no arguments") String... args) {
+        run(session, prefixed("status", args));
     }
 
     private static List<String> prefixed(String cmd, String... args) {

@@ -1,0 +1,272 @@
+package io.tedge.bridge.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.ConfigurationEvent;
+import org.osgi.service.cm.ConfigurationListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.tedge.api.Bus;
+import io.tedge.api.BusMessage;
+import io.tedge.api.CloudConnected;
+import io.tedge.api.CloudConnector;
+import io.tedge.api.CloudLink;
+import io.tedge.certs.CertException;
+import io.tedge.certs.TlsContexts;
+import io.tedge.config.ConfigException;
+import io.tedge.config.TedgeConfigService;
+
+/**
+ * The bridge runtime: a whiteboard of {@link CloudConnector} services. For each connector whose
+ * cloud is connected ({@code [<cloud>] connect = "true"}, written by {@code tedge connect}), it
+ * opens the connector's link with the device certificate and runs it ({@link Link}); it stops
+ * the link on {@code tedge disconnect}, and replaces it when the configuration it depends on
+ * changes. It registers {@link CloudConnected} for each connected cloud, and answers the
+ * connection checks that {@code tedge connect} asks for on {@code tedge/bridge/<cloud>/check}.
+ */
+@Component(service = ConfigurationListener.class, immediate = true)
+public class BridgeRuntime implements ConfigurationListener {
+    private static final Logger LOG = LoggerFactory.getLogger(BridgeRuntime.class);
+
+    static String statusTopic(String cloud) {
+        return "tedge/bridge/" + cloud + "/status";
+    }
+
+    private record Running(Link link, CloudLink spec) {
+    }
+
+    private final BundleContext ctx;
+    private final Bus bus;
+    private final TedgeConfigService config;
+    private final Map<String, CloudConnector> connectors = new ConcurrentHashMap<>();
+    private final Map<String, Running> links = new HashMap<>();
+    private final Map<String, ServiceRegistration<CloudConnected>> connected = new HashMap<>();
+    private final Map<String, String> lastProblem = new HashMap<>();
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "tedge-bridge-runtime");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ExecutorService checks = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "tedge-bridge-check");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean active;
+    private Bus.Subscription checkRequests;
+
+    @Activate
+    public BridgeRuntime(BundleContext ctx, @Reference Bus bus, @Reference TedgeConfigService config) {
+        this.ctx = ctx;
+        this.bus = bus;
+        this.config = config;
+    }
+
+    @Activate
+    void activate() {
+        active = true;
+        checkRequests = bus.subscribe(List.of("tedge/bridge/+/check"), this::onCheckRequest);
+        reconcileLater();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addConnector(CloudConnector c, Map<String, Object> props) {
+        Object cloud = props.get(CloudConnector.CLOUD);
+        if (cloud == null) {
+            LOG.warn("A CloudConnector without the service property {} is ignored: {}", CloudConnector.CLOUD, c.getClass().getName());
+            return;
+        }
+        connectors.put(cloud.toString(), c);
+        LOG.info("Connector for '{}' available", cloud);
+        reconcileLater();
+    }
+
+    void removeConnector(CloudConnector c, Map<String, Object> props) {
+        Object cloud = props.get(CloudConnector.CLOUD);
+        if (cloud != null && connectors.remove(cloud.toString(), c)) {
+            LOG.info("Connector for '{}' gone", cloud);
+            reconcileLater();
+        }
+    }
+
+    @Override
+    public void configurationEvent(ConfigurationEvent event) {
+        if (event.getPid() != null && event.getPid().startsWith("tedge.")) reconcileLater();
+    }
+
+    private void reconcileLater() {
+        if (!active) return;
+        try {
+            worker.execute(this::reconcile);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shutting down
+        }
+    }
+
+    private Map<String, String> snapshot() throws ConfigException {
+        Map<String, String> all = new HashMap<>();
+        for (Map<String, String> m : config.load().byPid().values()) all.putAll(m);
+        return all;
+    }
+
+    private synchronized void reconcile() {
+        if (!active) return;
+        Map<String, String> cfg;
+        try {
+            cfg = snapshot();
+        } catch (ConfigException e) {
+            LOG.error("Cloud links keep their state: {}", e.getMessage());
+            return;
+        }
+        for (String cloud : List.copyOf(links.keySet())) {
+            if (!connectors.containsKey(cloud) || !"true".equalsIgnoreCase(cfg.get(cloud + ".connect"))) stopLink(cloud);
+        }
+        for (String cloud : List.copyOf(connected.keySet())) {
+            if (!"true".equalsIgnoreCase(cfg.get(cloud + ".connect"))) {
+                connected.remove(cloud).unregister();
+            }
+        }
+        for (Map.Entry<String, CloudConnector> e : connectors.entrySet()) {
+            String cloud = e.getKey();
+            if (!"true".equalsIgnoreCase(cfg.get(cloud + ".connect"))) continue;
+            if (!connected.containsKey(cloud)) {
+                Hashtable<String, Object> p = new Hashtable<>();
+                p.put(CloudConnector.CLOUD, cloud);
+                connected.put(cloud, ctx.registerService(CloudConnected.class, () -> cloud, p));
+            }
+            CloudLink spec;
+            SSLContext tls;
+            try {
+                spec = e.getValue().link(cfg);
+                tls = TlsContexts.mutualTls(spec.keyPath(), spec.certPath(), spec.rootCertPath());
+            } catch (CloudConnector.ConnectorException | CertException | RuntimeException ex) {
+                String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+                if (!msg.equals(lastProblem.get(cloud))) {
+                    LOG.error("Cannot connect to {}: {}", cloud, msg);
+                    lastProblem.put(cloud, msg);
+                }
+                stopLink(cloud);
+                publishError(cloud, msg);
+                continue;
+            }
+            lastProblem.remove(cloud);
+            Running r = links.get(cloud);
+            if (r != null && r.spec().equals(spec)) continue;
+            stopLink(cloud);
+            Link link = new Link(cloud, spec, bus, tls, settings(cfg));
+            links.put(cloud, new Running(link, spec));
+            link.start();
+            LOG.info("Link to {} started ({}:{})", cloud, spec.host(), spec.port());
+        }
+    }
+
+    private static Link.Settings settings(Map<String, String> cfg) {
+        return new Link.Settings(num(cfg, "bridge.reconnect.initial_ms", 1000), num(cfg, "bridge.reconnect.max_ms", 60000),
+                num(cfg, "bridge.reconnect.jitter_ms", 500), (int) num(cfg, "bridge.inflight", 100));
+    }
+
+    private static long num(Map<String, String> cfg, String key, long dflt) {
+        try {
+            return Long.parseLong(Objects.requireNonNullElse(cfg.get(key), Long.toString(dflt)));
+        } catch (NumberFormatException e) {
+            return dflt;
+        }
+    }
+
+    private void stopLink(String cloud) {
+        Running r = links.remove(cloud);
+        if (r != null) {
+            r.link().stop();
+            LOG.info("Link to {} stopped", cloud);
+        }
+    }
+
+    private void publishError(String cloud, String msg) {
+        String json = "{\"cloud\":\"" + cloud + "\",\"status\":\"error\",\"last_error\":\"" + Link.escape(msg) + "\"}";
+        try {
+            bus.publish(statusTopic(cloud), json.getBytes(StandardCharsets.UTF_8), 1, true);
+        } catch (Bus.BusException e) {
+            LOG.debug("status: {}", e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ connection checks
+
+    private void onCheckRequest(BusMessage m) {
+        String[] parts = m.topic().split("/");
+        String cloud = parts[2];
+        String id = m.text().trim().isEmpty() ? "0" : m.text().trim();
+        checks.execute(() -> {
+            boolean ok = false;
+            String message;
+            CloudConnector c = connectors.get(cloud);
+            try {
+                Map<String, String> cfg = snapshot();
+                if (c == null) {
+                    message = "No connector for '" + cloud + "' is installed (its jar belongs in deploy/).";
+                } else if (!"true".equalsIgnoreCase(cfg.get(cloud + ".connect"))) {
+                    message = "The device is not connected to " + cloud + ".";
+                } else {
+                    message = c.check(bus, cfg, Duration.ofSeconds(20));
+                    ok = true;
+                }
+            } catch (CloudConnector.ConnectorException | ConfigException e) {
+                message = e.getMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                message = "interrupted";
+            } catch (RuntimeException e) {
+                message = e.toString();
+            }
+            String json = "{\"ok\":" + ok + ",\"message\":\"" + Link.escape(message) + "\"}";
+            try {
+                bus.publish("tedge/bridge/" + cloud + "/check/" + id, json.getBytes(StandardCharsets.UTF_8), 1, false);
+            } catch (Bus.BusException e) {
+                LOG.warn("Could not answer the connection check: {}", e.getMessage());
+            }
+        });
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        active = false;
+        if (checkRequests != null) checkRequests.close();
+        worker.shutdownNow();
+        checks.shutdownNow();
+        for (String cloud : List.copyOf(links.keySet())) stopLink(cloud);
+        for (ServiceRegistration<CloudConnected> r : connected.values()) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException e) {
+                // already gone
+            }
+        }
+        connected.clear();
+        try {
+            worker.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
