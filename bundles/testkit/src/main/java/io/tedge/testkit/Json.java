@@ -72,6 +72,41 @@ public final class Json {
         return sb.append('}').toString();
     }
 
+    /**
+     * JSON text of a value: maps (keys as strings, in iteration order), lists, strings, numbers,
+     * booleans and null, nested to any depth; anything else as its quoted {@code toString()}.
+     */
+    public static String write(Object value) {
+        StringBuilder sb = new StringBuilder();
+        write(sb, value);
+        return sb.toString();
+    }
+
+    private static void write(StringBuilder sb, Object v) {
+        if (v == null || v instanceof Boolean || v instanceof Number) {
+            sb.append(v);
+        } else if (v instanceof Map<?, ?> m) {
+            sb.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!first) sb.append(',');
+                first = false;
+                sb.append(quote(String.valueOf(e.getKey()))).append(':');
+                write(sb, e.getValue());
+            }
+            sb.append('}');
+        } else if (v instanceof List<?> l) {
+            sb.append('[');
+            for (int k = 0; k < l.size(); k++) {
+                if (k > 0) sb.append(',');
+                write(sb, l.get(k));
+            }
+            sb.append(']');
+        } else {
+            sb.append(quote(v.toString()));
+        }
+    }
+
     private IllegalArgumentException error(String what) {
         return new IllegalArgumentException("invalid JSON at " + i + ": " + what);
     }

@@ -139,17 +139,36 @@ public final class Broker implements Closeable {
         }
     }
 
-    private void deliver(Session s, BusMessage m, int qos, boolean retainFlag) {
+    /**
+     * Sends a message to one client only, when it has a subscription that matches (at the lower of
+     * the two QoS), bypassing the journal, the retained messages and every other subscriber: for
+     * the cloud stand-ins, whose downstream topics ({@code s/ds}, {@code $iothub/...}) carry no
+     * device id. Returns whether the message was queued for the client.
+     */
+    public boolean publishTo(String clientId, String topic, byte[] payload, int qos) {
+        String err = Topics.checkTopicName(topic);
+        if (err != null) throw new IllegalArgumentException(err);
+        synchronized (routeLock) {
+            Session s = sessions.get(clientId);
+            if (s == null) return false;
+            int q = s.matchQos(topic);
+            if (q < 0) return false;
+            return deliver(s, new BusMessage(topic, payload, qos, false, -1), Math.min(q, qos), false);
+        }
+    }
+
+    private boolean deliver(Session s, BusMessage m, int qos, boolean retainFlag) {
         synchronized (s) {
-            if (s.connection == null && (s.clean || qos == 0)) return;
+            if (s.connection == null && (s.clean || qos == 0)) return false;
             if (s.queue.size() >= settings.maxQueued()) {
                 if (s.dropped++ % 1000 == 0) {
                     LOG.warn("Queue of client '{}' is full ({} messages): dropping messages ({} so far)", s.clientId, settings.maxQueued(), s.dropped);
                 }
-                return;
+                return false;
             }
             s.queue.add(new Session.Outgoing(m, qos, retainFlag));
             if (s.connection != null) s.notifyAll();
+            return true;
         }
     }
 

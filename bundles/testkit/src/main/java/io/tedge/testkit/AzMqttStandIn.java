@@ -1,0 +1,417 @@
+package io.tedge.testkit;
+
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.tedge.broker.mqtt.BrokerHooks;
+import io.tedge.broker.mqtt.Packet;
+
+/**
+ * A stand-in for Azure IoT Hub's device MQTT endpoint, on 127.0.0.1 and an ephemeral port
+ * (PROTOCOLS.md §4, §6.1 A).
+ *
+ * <p>Connect: MQTT 3.1.1 only (else CONNACK 1); client id = device id (or
+ * {@code <device>/<module>}); username {@code <host>/<clientId>/?api-version=<v>} (any host
+ * unless {@link #setHostname} is set), else CONNACK {@value #BAD_USERNAME} (bad user name or
+ * password: the hub's own code is not documented); the device is authenticated by the SHA-1 (or
+ * SHA-256) thumbprint of its leaf certificate registered with {@link #registerDevice}, or, for
+ * CA-signed devices, by a chain the {@link LiveTrust} trusts whose leaf CN is the client id; an
+ * unknown device gets CONNACK 5. A client without a certificate fails TLS. A second connection
+ * of a device closes the first.
+ *
+ * <p>Uplink:
+ * <ul>
+ * <li>PUBLISH with QoS 2 → the connection is closed ({@link #qos2Violations()}); so is a
+ * message over 256 KB, and a publish to a topic the hub does not have, or to another device's
+ * telemetry topic.</li>
+ * <li>{@code devices/<id>/messages/events/[<property bag>]}: telemetry
+ * ({@link #telemetry()}: topic, URL-decoded property bag, body); a retained publish gets the
+ * property {@code mqtt-retain=true}.</li>
+ * <li>{@code $iothub/twin/GET/?$rid=r} → {@code $iothub/twin/res/200/?$rid=r} with
+ * {@code {"desired":{...,"$version":n},"reported":{...,"$version":m}}} (both start at 1).</li>
+ * <li>{@code $iothub/twin/PATCH/properties/reported/?$rid=r} with a JSON object → merged
+ * ({@code null} deletes a member), {@code $iothub/twin/res/204/?$rid=r&$version=m+1}; not a JSON
+ * object → {@code res/400}.</li>
+ * <li>{@code $iothub/methods/res/<status>/?$rid=r}: the answer to {@link #invokeMethod}.</li>
+ * </ul>
+ * Subscriptions: only {@code devices/<id>/messages/devicebound/#}, {@code $iothub/twin/res/#},
+ * {@code $iothub/methods/POST/#} and {@code $iothub/twin/PATCH/properties/desired/#} (others:
+ * SUBACK 0x80); QoS 2 is granted as 1. Replies go only to the client that asked.
+ */
+public final class AzMqttStandIn extends CloudMqttStandIn {
+    /** CONNACK code for a username that is not {@code <host>/<clientId>/?api-version=...}. */
+    public static final int BAD_USERNAME = 4;
+    /** The hub's limit on a device-to-cloud message. */
+    public static final int MAX_MESSAGE_SIZE = 256 * 1024;
+
+    /** One device-to-cloud message. {@code properties}: the URL-decoded property bag, in order. */
+    public record Telemetry(String deviceId, String topic, Map<String, String> properties, byte[] body) {
+        public String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String toString() {
+            return topic + " " + properties + " '" + text() + "'";
+        }
+    }
+
+    /** A device's answer to a direct method. */
+    public record MethodResponse(String deviceId, String rid, int status, String body) {
+    }
+
+    private static final Pattern TELEMETRY = Pattern.compile("devices/([^/]+)(?:/modules/([^/]+))?/messages/events/(.*)");
+    private static final Pattern TWIN_GET = Pattern.compile("\\$iothub/twin/GET/\\?(.*)");
+    private static final Pattern TWIN_PATCH = Pattern.compile("\\$iothub/twin/PATCH/properties/reported/\\?(.*)");
+    private static final Pattern METHOD_RES = Pattern.compile("\\$iothub/methods/res/(\\d+)/\\?(.*)");
+
+    private volatile String hostname;
+    private final AtomicLong rids = new AtomicLong(1);
+
+    // guarded by lock
+    private final Map<String, Set<String>> thumbprints = new HashMap<>();
+    private final List<Telemetry> telemetry = new ArrayList<>();
+    private final List<MethodResponse> methodResponses = new ArrayList<>();
+    private final Map<String, Twin> twins = new HashMap<>();
+
+    private static final class Twin {
+        final Map<String, Object> desired = new LinkedHashMap<>();
+        final Map<String, Object> reported = new LinkedHashMap<>();
+        long desiredVersion = 1;
+        long reportedVersion = 1;
+    }
+
+    private AzMqttStandIn(TestPki pki, LiveTrust trust) throws IOException {
+        super("az-mqtt-stand-in", pki, trust);
+    }
+
+    /**
+     * Starts a stand-in whose server certificate is issued by {@code pki}; devices are registered
+     * by thumbprint, or trusted through {@code trust} (CA-signed, CN = device id).
+     */
+    public static AzMqttStandIn start(TestPki pki, LiveTrust trust) throws IOException {
+        AzMqttStandIn s = new AzMqttStandIn(pki, trust);
+        s.listen();
+        return s;
+    }
+
+    // ------------------------------------------------------------------ test API
+
+    /** The host the username must start with; null (the default): any host. */
+    public void setHostname(String hostname) {
+        this.hostname = hostname;
+    }
+
+    /**
+     * Registers a self-signed device by thumbprint: hex SHA-1 (as {@code tedge cert show} prints
+     * it) or SHA-256 of the certificate's DER, any case, colons allowed. Call again to add a
+     * secondary thumbprint.
+     */
+    public void registerDevice(String deviceId, String thumbprintHex) {
+        String t = thumbprintHex.replace(":", "").strip().toUpperCase(Locale.ROOT);
+        synchronized (lock) {
+            thumbprints.computeIfAbsent(deviceId, k -> new LinkedHashSet<>()).add(t);
+        }
+    }
+
+    /** Removes a device from the registry (its open connection stays until it reconnects). */
+    public void unregisterDevice(String deviceId) {
+        synchronized (lock) {
+            thumbprints.remove(deviceId);
+        }
+    }
+
+    /** Upper-case hex SHA-1 of the certificate's DER: the hub's (and {@code tedge cert show}'s) thumbprint. */
+    public static String thumbprint(X509Certificate cert) {
+        return digest("SHA-1", cert);
+    }
+
+    /** Upper-case hex SHA-256 of the certificate's DER. */
+    public static String thumbprintSha256(X509Certificate cert) {
+        return digest("SHA-256", cert);
+    }
+
+    private static String digest(String alg, X509Certificate cert) {
+        try {
+            return HexFormat.of().withUpperCase().formatHex(MessageDigest.getInstance(alg).digest(cert.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** All device-to-cloud messages, oldest first. */
+    public List<Telemetry> telemetry() {
+        synchronized (lock) {
+            return List.copyOf(telemetry);
+        }
+    }
+
+    public Telemetry awaitTelemetry(Predicate<Telemetry> match, Duration timeout) {
+        return await("telemetry that matches", timeout, () -> first(telemetry, match), () -> "telemetry: " + telemetry);
+    }
+
+    /** Connections closed because the device published with QoS 2. */
+    public List<Closure> qos2Violations() {
+        return closures().stream().filter(c -> c.reason().startsWith("QoS 2")).toList();
+    }
+
+    /** The device's reported properties, with {@code $version}. */
+    public Map<String, Object> reported(String deviceId) {
+        synchronized (lock) {
+            Twin t = twin(deviceId);
+            Map<String, Object> out = new LinkedHashMap<>(t.reported);
+            out.put("$version", t.reportedVersion);
+            return out;
+        }
+    }
+
+    /** The device's desired properties, with {@code $version}. */
+    public Map<String, Object> desired(String deviceId) {
+        synchronized (lock) {
+            Twin t = twin(deviceId);
+            Map<String, Object> out = new LinkedHashMap<>(t.desired);
+            out.put("$version", t.desiredVersion);
+            return out;
+        }
+    }
+
+    /**
+     * Merges a JSON object into the desired properties and, if the device is subscribed, sends
+     * it on {@code $iothub/twin/PATCH/properties/desired/?$version=<v>} (the hub sends these only
+     * while connected). Returns whether it was sent.
+     */
+    public boolean patchDesired(String deviceId, String jsonObject) {
+        Map<String, Object> patch = Json.parseObject(jsonObject);
+        long v;
+        synchronized (lock) {
+            Twin t = twin(deviceId);
+            merge(t.desired, patch);
+            v = ++t.desiredVersion;
+        }
+        Map<String, Object> body = new LinkedHashMap<>(patch);
+        body.put("$version", v);
+        return sendIfSubscribed(deviceId, "$iothub/twin/PATCH/properties/desired/?$version=" + v,
+                Json.write(body).getBytes(StandardCharsets.UTF_8), 1);
+    }
+
+    /** A cloud-to-device message on {@code devices/<id>/messages/devicebound/%24.to=...}; kept until the device subscribes. */
+    public boolean sendC2D(String deviceId, String body) {
+        return sendC2D(deviceId, body, Map.of());
+    }
+
+    /** A cloud-to-device message with application properties (added to the topic's property bag). */
+    public boolean sendC2D(String deviceId, String body, Map<String, String> properties) {
+        StringBuilder bag = new StringBuilder("%24.to=").append(enc("/devices/" + deviceId + "/messages/deviceBound"));
+        for (Map.Entry<String, String> e : properties.entrySet()) {
+            bag.append('&').append(enc(e.getKey()));
+            if (e.getValue() != null) bag.append('=').append(enc(e.getValue()));
+        }
+        return sendToDevice(deviceId, "devices/" + deviceId + "/messages/devicebound/" + bag, body.getBytes(StandardCharsets.UTF_8), 1);
+    }
+
+    /**
+     * Invokes a direct method: {@code $iothub/methods/POST/<name>/?$rid=<r>} with the JSON body
+     * (kept until the device subscribes). Returns r, for {@link #awaitMethodResponse}.
+     */
+    public String invokeMethod(String deviceId, String methodName, String jsonBody) {
+        String rid = Long.toHexString(rids.getAndIncrement());
+        sendToDevice(deviceId, "$iothub/methods/POST/" + methodName + "/?$rid=" + rid,
+                (jsonBody == null ? "" : jsonBody).getBytes(StandardCharsets.UTF_8), 1);
+        return rid;
+    }
+
+    /** The device's answer on {@code $iothub/methods/res/<status>/?$rid=<rid>}. */
+    public MethodResponse awaitMethodResponse(String rid, Duration timeout) {
+        return await("method response for $rid=" + rid, timeout, () -> first(methodResponses, r -> r.rid().equals(rid)),
+                () -> "method responses: " + methodResponses);
+    }
+
+    public List<MethodResponse> methodResponses() {
+        synchronized (lock) {
+            return List.copyOf(methodResponses);
+        }
+    }
+
+    // ------------------------------------------------------------------ connect
+
+    @Override
+    protected String deviceIdOf(String clientId) {
+        int slash = clientId.indexOf('/');
+        return slash < 0 ? clientId : clientId.substring(0, slash);
+    }
+
+    @Override
+    protected Decision authorize(Packet.Connect c, BrokerHooks.Client client, X509Certificate[] chain) {
+        if (!c.protocolName().equals("MQTT") || c.level() != 4) return Decision.refuse(1, "IoT Hub speaks MQTT 3.1.1 only");
+        String cid = c.clientId();
+        if (cid.isEmpty() || deviceIdOf(cid).isEmpty()) return Decision.refuse(2, "the client id must be the device id");
+        String why = checkUsername(c.username(), cid);
+        if (why != null) return Decision.refuse(BAD_USERNAME, why);
+        String deviceId = deviceIdOf(cid);
+        if (chain.length == 0) return Decision.refuse(5, "no client certificate");
+        Set<String> registered;
+        synchronized (lock) {
+            registered = Set.copyOf(thumbprints.getOrDefault(deviceId, Set.of()));
+        }
+        if (registered.contains(thumbprint(chain[0])) || registered.contains(thumbprintSha256(chain[0]))) {
+            return Decision.accept(deviceId);
+        }
+        String untrusted = untrusted(chain);
+        if (untrusted == null && cid.equals(commonName(chain[0]))) return Decision.accept(deviceId);
+        if (!registered.isEmpty()) return Decision.refuse(5, "thumbprint " + thumbprint(chain[0]) + " is not registered for '" + deviceId + "'");
+        return Decision.refuse(5, "unknown device '" + deviceId + "'"
+                + (untrusted == null ? ": CN '" + commonName(chain[0]) + "' is not the client id" : ": " + untrusted));
+    }
+
+    private String checkUsername(String username, String clientId) {
+        String expected = (hostname == null ? "<host>" : hostname) + "/" + clientId + "/?api-version=<version>";
+        if (username == null) return "no username; expected " + expected;
+        int slash = username.indexOf('/');
+        if (slash <= 0) return "username '" + username + "' is not " + expected;
+        String host = username.substring(0, slash);
+        if (hostname != null && !host.equalsIgnoreCase(hostname)) return "username '" + username + "' is not " + expected;
+        String rest = username.substring(slash + 1);
+        if (!rest.startsWith(clientId + "/?")) return "username '" + username + "' is not " + expected;
+        Map<String, String> q = bag(rest.substring(clientId.length() + 2));
+        String v = q.get("api-version");
+        if (v == null || v.isEmpty()) return "username '" + username + "' has no api-version; expected " + expected;
+        return null;
+    }
+
+    @Override
+    protected int grant(Conn conn, String filter, int requestedQos) {
+        String own = "devices/" + conn.deviceId + "/messages/devicebound/";
+        boolean ok = filter.equals(own + "#") || filter.equals("$iothub/twin/res/#") || filter.equals("$iothub/methods/POST/#")
+                || filter.equals("$iothub/twin/PATCH/properties/desired/#");
+        return ok ? Math.min(requestedQos, 1) : 0x80;
+    }
+
+    @Override
+    protected String refusal(Conn conn, Packet.Publish p) {
+        if (p.qos() == 2) return "QoS 2 is not supported by IoT Hub";
+        if (p.payload().length > MAX_MESSAGE_SIZE) return "oversize: a message of " + p.payload().length + " bytes exceeds " + MAX_MESSAGE_SIZE;
+        String t = p.topic();
+        Matcher m = TELEMETRY.matcher(t);
+        if (m.matches()) {
+            String who = m.group(2) == null ? m.group(1) : m.group(1) + "/" + m.group(2);
+            return who.equals(conn.clientId()) ? null : "not authorized: '" + conn.clientId() + "' published on " + t;
+        }
+        if (TWIN_GET.matcher(t).matches() || TWIN_PATCH.matcher(t).matches() || METHOD_RES.matcher(t).matches()) return null;
+        return "topic not supported by IoT Hub: " + t;
+    }
+
+    // ------------------------------------------------------------------ uplink
+
+    @Override
+    protected void onPublish(Conn conn, Packet.Publish p) {
+        String t = p.topic();
+        Matcher m = TELEMETRY.matcher(t);
+        if (m.matches()) {
+            Map<String, String> props = bag(m.group(3));
+            if (p.retain()) props.put("mqtt-retain", "true");
+            record(telemetry, new Telemetry(conn.deviceId, t, props, p.payload()));
+            return;
+        }
+        m = TWIN_GET.matcher(t);
+        if (m.matches()) {
+            String rid = bag(m.group(1)).get("$rid");
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("desired", desired(conn.deviceId));
+            doc.put("reported", reported(conn.deviceId));
+            reply(conn, "$iothub/twin/res/200/?$rid=" + rid, Json.write(doc), 1);
+            return;
+        }
+        m = TWIN_PATCH.matcher(t);
+        if (m.matches()) {
+            String rid = bag(m.group(1)).get("$rid");
+            Map<String, Object> patch;
+            try {
+                patch = Json.parseObject(new String(p.payload(), StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                reply(conn, "$iothub/twin/res/400/?$rid=" + rid, "", 1);
+                return;
+            }
+            long v;
+            synchronized (lock) {
+                Twin tw = twin(conn.deviceId);
+                merge(tw.reported, patch);
+                v = ++tw.reportedVersion;
+                lock.notifyAll();
+            }
+            reply(conn, "$iothub/twin/res/204/?$rid=" + rid + "&$version=" + v, "", 1);
+            return;
+        }
+        m = METHOD_RES.matcher(t);
+        if (m.matches()) {
+            record(methodResponses, new MethodResponse(conn.deviceId, bag(m.group(2)).get("$rid"), Integer.parseInt(m.group(1)),
+                    new String(p.payload(), StandardCharsets.UTF_8)));
+        }
+    }
+
+    private Twin twin(String deviceId) {
+        return twins.computeIfAbsent(deviceId, k -> new Twin());
+    }
+
+    /** JSON merge patch: null removes a member, objects merge, anything else replaces. */
+    @SuppressWarnings("unchecked")
+    private static void merge(Map<String, Object> target, Map<String, Object> patch) {
+        for (Map.Entry<String, Object> e : patch.entrySet()) {
+            if (e.getKey().equals("$version")) continue;
+            Object v = e.getValue();
+            if (v == null) {
+                target.remove(e.getKey());
+            } else if (v instanceof Map<?, ?> pm && target.get(e.getKey()) instanceof Map<?, ?> tm) {
+                Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) tm);
+                merge(copy, (Map<String, Object>) pm);
+                target.put(e.getKey(), copy);
+            } else {
+                target.put(e.getKey(), v);
+            }
+        }
+    }
+
+    /** A URL-encoded property bag or query ({@code k=v&k2=v2}; {@code k} alone → null). */
+    static Map<String, String> bag(String text) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (text == null || text.isEmpty()) return out;
+        for (String pair : text.split("&")) {
+            if (pair.isEmpty()) continue;
+            int eq = pair.indexOf('=');
+            String k = eq < 0 ? pair : pair.substring(0, eq);
+            String v = eq < 0 ? null : pair.substring(eq + 1);
+            out.put(dec(k), v == null ? null : dec(v));
+        }
+        return out;
+    }
+
+    private static String dec(String s) {
+        try {
+            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return s;
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}
