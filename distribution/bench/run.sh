@@ -63,3 +63,10 @@ for shape in "1 100" "4 100"; do
   echo "QoS 1 publish, $1 publisher(s), window $2, 100-byte payload, $N msgs: tedge $o msg/s (${ours[*]}), mosquitto $m msg/s (${theirs[*]}), ratio $(awk -v a="$o" -v b="$m" 'BEGIN{printf "%.2f", a/b}')"
 done
 kill -TERM $pid $mpid; wait 2>/dev/null || true
+
+# 5. QoS 1 end to end, local broker -> bridge -> Cumulocity stand-in (TLS): tedge's bridge vs a
+#    mosquitto bridge with thin-edge.io's c8y topic lines (needs the c8y connector in deploy/)
+if [ -f "$home/deploy/tedge-c8y.jar" ]; then
+  mvn -q -B dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test >/dev/null
+  java -XX:+UseSerialGC -cp "target/test-classes:$(cat target/bench.cp)" io.tedge.bench.BridgeThroughput "$home" "${BRIDGE_N:-5000}" 3
+fi

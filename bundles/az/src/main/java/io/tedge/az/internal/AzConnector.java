@@ -1,0 +1,225 @@
+package io.tedge.az.internal;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.osgi.service.component.annotations.Component;
+
+import io.tedge.api.BridgeRule;
+import io.tedge.api.Bus;
+import io.tedge.api.CloudConnector;
+import io.tedge.api.CloudLink;
+
+/**
+ * The Azure IoT Hub connector: the MQTT endpoint, the bridge rules and the connection check of
+ * thin-edge.io's az bridge.
+ *
+ * <p><b>Endpoint.</b> {@code az.mqtt} as {@code host[:port]} (port 8883 when left out), else
+ * {@code az.url} on 8883. Client id = {@code device.id}; user name
+ * {@code <az.url>/<device.id>/?api-version=2021-04-12} (thin-edge.io sends 2018-06-30; the hub
+ * takes both and recommends a current one); no password: the device certificate, registered in
+ * the hub by its thumbprint, authenticates. Keep-alive 60 s; trusted roots from
+ * {@code az.root.cert.path}. QoS up to 1: IoT Hub closes the connection on a QoS 2 publish, so
+ * the runtime downgrades; no retained publishes (the hub does not keep them); payloads up to
+ * 262144 bytes (256 KiB), the hub's limit.
+ *
+ * <p><b>Rules</b>, thin-edge.io's current ones (the devicebound direction, wrong in 0.x, is
+ * fixed), all QoS 1, local prefix {@code az/}: out {@code messages/events/#} and in
+ * {@code messages/devicebound/#} under {@code devices/<id>/}; out {@code twin/GET/#},
+ * {@code twin/PATCH/#} and {@code methods/res/#}, in {@code twin/res/#} and
+ * {@code methods/POST/#}, under {@code $iothub/}.
+ *
+ * <p><b>Check.</b> As {@code tedge connect az} does: a live subscription to
+ * {@code az/twin/res/#}, an empty QoS 1 message on {@code az/twin/GET/?$rid=1} (a twin read),
+ * and the check succeeds when a response with status 200 arrives
+ * ({@code az/twin/res/200/?$rid=...}; upstream looks for "200" anywhere in the topic). The
+ * request is sent up to 3 times, 2 s apart, while answers are awaited until the timeout.
+ */
+@Component(service = CloudConnector.class, property = CloudConnector.CLOUD + "=az")
+public class AzConnector implements CloudConnector {
+
+    static final String PREFIX = "az/";
+    static final String IOTHUB = "$iothub/";
+    static final String API_VERSION = "2021-04-12";
+    static final int DEFAULT_PORT = 8883;
+    static final int KEEP_ALIVE = 60;
+    static final int MAX_QOS = 1;
+    static final int MAX_PAYLOAD = 262144;
+    static final int ATTEMPTS = 3;
+    static final String TWIN_REQUEST = "az/twin/GET/?$rid=1";
+    static final String TWIN_RESPONSES = "az/twin/res/#";
+    static final String TWIN_RESPONSE_PREFIX = "az/twin/res/";
+    static final String SUCCESS = "Connection check to Azure IoT Hub is successful.";
+
+    private final Duration attemptInterval;
+
+    /** The DS constructor: twin requests 2 s apart. */
+    public AzConnector() {
+        this(Duration.ofSeconds(2));
+    }
+
+    AzConnector(Duration attemptInterval) {
+        this.attemptInterval = attemptInterval;
+    }
+
+    /** The bridge rules of a device. */
+    static List<BridgeRule> rules(String deviceId) {
+        String device = "devices/" + deviceId + "/";
+        return List.of(
+                BridgeRule.out("messages/events/#", 1, PREFIX, device),
+                BridgeRule.in("messages/devicebound/#", 1, PREFIX, device),
+                BridgeRule.out("twin/GET/#", 1, PREFIX, IOTHUB),
+                BridgeRule.out("twin/PATCH/#", 1, PREFIX, IOTHUB),
+                BridgeRule.in("twin/res/#", 1, PREFIX, IOTHUB),
+                BridgeRule.in("methods/POST/#", 1, PREFIX, IOTHUB),
+                BridgeRule.out("methods/res/#", 1, PREFIX, IOTHUB));
+    }
+
+    @Override
+    public CloudLink link(Map<String, String> config) throws ConnectorException {
+        String mqtt = value(config, "az.mqtt");
+        String url = value(config, "az.url");
+        if (mqtt == null && url == null) {
+            throw new ConnectorException("az.url is not set. Set it with `tedge config set az.url <your-hub>.azure-devices.net`");
+        }
+        String deviceId = deviceId(config);
+        String host;
+        int port;
+        if (mqtt != null) {
+            HostPort hp = HostPort.parse(mqtt, "az.mqtt", DEFAULT_PORT);
+            host = hp.host();
+            port = hp.port();
+        } else {
+            host = url;
+            port = DEFAULT_PORT;
+        }
+        String username = (url != null ? url : host) + "/" + deviceId + "/?api-version=" + API_VERSION;
+        return new CloudLink(host, port, deviceId, username, KEEP_ALIVE, path(config, "device.key.path"), path(config, "device.cert.path"),
+                path(config, "az.root.cert.path"), rules(deviceId), MAX_QOS, false, MAX_PAYLOAD);
+    }
+
+    @Override
+    public String check(Bus bus, Map<String, String> config, Duration timeout) throws ConnectorException, InterruptedException {
+        deviceId(config);
+        BlockingQueue<String> ok = new LinkedBlockingQueue<>();
+        AtomicReference<String> other = new AtomicReference<>();
+        try (Bus.Subscription sub = bus.subscribe(List.of(TWIN_RESPONSES), m -> {
+            if ("200".equals(status(m.topic()))) {
+                ok.offer(m.topic());
+            } else {
+                other.set(m.topic());
+            }
+        })) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            int attempts = 0;
+            long nextAttempt = System.nanoTime();
+            while (true) {
+                long now = System.nanoTime();
+                if (attempts < ATTEMPTS && now - nextAttempt >= 0) {
+                    publish(bus, TWIN_REQUEST, "");
+                    attempts++;
+                    nextAttempt = now + attemptInterval.toNanos();
+                }
+                long remaining = deadline - now;
+                if (remaining <= 0) break;
+                long wait = attempts < ATTEMPTS ? Math.min(remaining, Math.max(nextAttempt - now, 0)) : remaining;
+                if (ok.poll(wait, TimeUnit.NANOSECONDS) != null) return SUCCESS;
+            }
+            if (!ok.isEmpty()) return SUCCESS;
+        }
+        String answered = other.get();
+        if (answered != null) {
+            throw new ConnectorException("Connection check failed: Azure IoT Hub answered the twin request with status " + status(answered)
+                    + " (" + answered + ") instead of 200 within " + seconds(timeout) + " s");
+        }
+        throw new ConnectorException("Connection check failed: no answer from Azure IoT Hub on " + TWIN_RESPONSES + " within " + seconds(timeout)
+                + " s (is the device registered in the hub with the thumbprint of its certificate? `tedge cert show` prints it)");
+    }
+
+    /** The status of a twin response topic {@code az/twin/res/<status>/?$rid=...}. */
+    static String status(String topic) {
+        if (!topic.startsWith(TWIN_RESPONSE_PREFIX)) return "";
+        String rest = topic.substring(TWIN_RESPONSE_PREFIX.length());
+        int slash = rest.indexOf('/');
+        return slash < 0 ? rest : rest.substring(0, slash);
+    }
+
+    private static void publish(Bus bus, String topic, String payload) throws ConnectorException {
+        try {
+            bus.publish(topic, payload.getBytes(StandardCharsets.UTF_8), 1, false);
+        } catch (Bus.BusException e) {
+            throw new ConnectorException("Connection check failed: cannot publish on " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String deviceId(Map<String, String> config) throws ConnectorException {
+        String id = value(config, "device.id");
+        if (id == null) {
+            throw new ConnectorException("device.id is not set: the device has no certificate yet. "
+                    + "Create one with `tedge cert create --device-id <id>`");
+        }
+        return id;
+    }
+
+    static String value(Map<String, String> config, String key) {
+        String v = config.get(key);
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private static Path path(Map<String, String> config, String key) {
+        String v = value(config, key);
+        return v == null ? null : Path.of(v);
+    }
+
+    static String seconds(Duration d) {
+        long millis = d.toMillis();
+        if (millis % 1000 == 0) return Long.toString(millis / 1000);
+        return BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString();
+    }
+
+    /** A {@code host[:port]} value; IPv6 addresses in brackets. */
+    record HostPort(String host, int port) {
+        static HostPort parse(String value, String key, int defaultPort) throws ConnectorException {
+            String host = value;
+            String port = null;
+            if (value.startsWith("[")) {
+                int close = value.indexOf(']');
+                if (close < 0) throw invalid(value, key);
+                host = value.substring(1, close);
+                String rest = value.substring(close + 1);
+                if (!rest.isEmpty()) {
+                    if (!rest.startsWith(":")) throw invalid(value, key);
+                    port = rest.substring(1);
+                }
+            } else {
+                int colon = value.lastIndexOf(':');
+                if (colon >= 0 && value.indexOf(':') == colon) {
+                    host = value.substring(0, colon);
+                    port = value.substring(colon + 1);
+                }
+            }
+            if (host.isEmpty()) throw invalid(value, key);
+            if (port == null) return new HostPort(host, defaultPort);
+            try {
+                int p = Integer.parseInt(port);
+                if (p < 1 || p > 65535) throw invalid(value, key);
+                return new HostPort(host, p);
+            } catch (NumberFormatException e) {
+                throw invalid(value, key);
+            }
+        }
+
+        private static ConnectorException invalid(String value, String key) {
+            return new ConnectorException("Invalid value for `" + key + "`: '" + value + "' (expected host:port). Fix it with `tedge config set "
+                    + key + " <host>:<port>`");
+        }
+    }
+}

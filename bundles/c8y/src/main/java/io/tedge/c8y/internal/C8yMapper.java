@@ -1,0 +1,162 @@
+package io.tedge.c8y.internal;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import io.tedge.api.BusMessage;
+import io.tedge.api.CloudConnected;
+import io.tedge.api.Mapper;
+
+/**
+ * The Cumulocity mapper: Thin Edge JSON measurements to Cumulocity JSON measurements, as
+ * thin-edge.io 0.4.3's {@code tedge-mapper c8y} does.
+ *
+ * <ul>
+ * <li>Input {@code tedge/measurements} (the device itself) and {@code tedge/measurements/<child>}
+ * (a child device).</li>
+ * <li>Output on {@code c8y/measurement/measurements/create}, QoS 1:
+ * {@code {"type":"ThinEdgeMeasurement", ["externalSource":{"externalId":"<child>","type":"c8y_Serial"},]
+ * "<name>":{"<name>":{"value":v}}, "<group>":{"<key>":{"value":v},...}, ...}}, keys in input
+ * order, {@code time} where the input had it (re-rendered RFC 3339, see {@link Timestamp}) or
+ * appended (now, the local offset) when it had none. Numbers are copied as written (0.2.0 style;
+ * 0.2.4+ printed every number as a float).</li>
+ * <li>The first valid message of a child device unknown to this mapper (an in-memory set, as
+ * upstream) is preceded by {@code 101,<child>,<child>,thin-edge.io-child} on {@code c8y/s/us},
+ * which creates the child under the device. An invalid message does not register the child.</li>
+ * <li>Errors ({@link MappingException}, which the mapper runtime publishes on
+ * {@code tedge/errors}): invalid Thin Edge JSON (see {@link ThinEdgeJson}), an empty child id
+ * ({@code The given Child ID '' is invalid.}), and a translation larger than Cumulocity's MQTT
+ * limit of 16184 bytes (checked on the payload, as thin-edge.io does).</li>
+ * </ul>
+ *
+ * <p>It runs only while Cumulocity is connected: it references the bridge runtime's
+ * {@code CloudConnected} service for {@code c8y}.
+ */
+@Component(service = Mapper.class, property = Mapper.NAME + "=c8y")
+public class C8yMapper implements Mapper {
+
+    static final String MEASUREMENTS = "tedge/measurements";
+    static final String CHILD_MEASUREMENTS = "tedge/measurements/";
+    static final String C8Y_MEASUREMENTS = "c8y/measurement/measurements/create";
+    static final String SMARTREST_UP = "c8y/s/us";
+    static final String MEASUREMENT_TYPE = "ThinEdgeMeasurement";
+    static final String CHILD_TYPE = "thin-edge.io-child";
+    /** Cumulocity's largest MQTT payload. */
+    static final int MAX_PAYLOAD = 16184;
+    /** Characters of the input quoted in the too-large error, as thin-edge.io 0.12 does. */
+    static final int QUOTED_INPUT_CHARS = 50;
+
+    private final Clock clock;
+    private final Set<String> children = ConcurrentHashMap.newKeySet();
+
+    /**
+     * The DS constructor.
+     *
+     * @param connected present while c8y is connected; the mapper needs nothing from it
+     */
+    @Activate
+    public C8yMapper(@Reference(name = "connected", target = "(tedge.cloud=c8y)") CloudConnected connected) {
+        this(Clock.systemDefaultZone());
+    }
+
+    /** With the clock that supplies the time of measurements that have none. */
+    C8yMapper(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public List<String> inputs() {
+        return List.of(MEASUREMENTS, CHILD_MEASUREMENTS + "+");
+    }
+
+    @Override
+    public List<BusMessage> map(BusMessage in) throws MappingException {
+        String child = childId(in.topic());
+        ThinEdgeJson.Measurement m;
+        try {
+            m = ThinEdgeJson.parse(in.payload());
+        } catch (ThinEdgeJson.InvalidThinEdgeJson e) {
+            throw new MappingException(e.getMessage());
+        }
+        byte[] out = toC8yJson(m, child, m.hasTime() ? null : Timestamp.now(clock));
+        if (out.length > MAX_PAYLOAD) throw new MappingException(tooLarge(in, out.length));
+        List<BusMessage> result = new ArrayList<>(2);
+        if (child != null && children.add(child)) {
+            result.add(BusMessage.of(SMARTREST_UP, SmartRest.line("101", child, child, CHILD_TYPE), 1));
+        }
+        result.add(new BusMessage(C8Y_MEASUREMENTS, out, 1, false, -1));
+        return result;
+    }
+
+    /**
+     * The child device of a measurement topic: null for {@code tedge/measurements} (and, as
+     * upstream, for a topic that is not a measurement topic).
+     */
+    static String childId(String topic) throws MappingException {
+        if (!topic.startsWith(CHILD_MEASUREMENTS)) return null;
+        String child = topic.substring(CHILD_MEASUREMENTS.length());
+        if (child.isEmpty() || child.indexOf('/') >= 0) {
+            throw new MappingException("The given Child ID '" + child + "' is invalid.");
+        }
+        return child;
+    }
+
+    /** The Cumulocity JSON measurement; {@code addTime}, when not null, is appended as time. */
+    static byte[] toC8yJson(ThinEdgeJson.Measurement m, String child, Timestamp addTime) {
+        return ThinEdgeJson.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("type", MEASUREMENT_TYPE);
+            if (child != null) {
+                g.writeObjectFieldStart("externalSource");
+                g.writeStringField("externalId", child);
+                g.writeStringField("type", "c8y_Serial");
+                g.writeEndObject();
+            }
+            for (ThinEdgeJson.Entry e : m.entries()) {
+                if (e instanceof ThinEdgeJson.Time t) {
+                    g.writeStringField(ThinEdgeJson.TIME, t.value().render());
+                } else if (e instanceof ThinEdgeJson.Single s) {
+                    g.writeObjectFieldStart(s.name());
+                    g.writeObjectFieldStart(s.name());
+                    g.writeFieldName("value");
+                    g.writeNumber(s.number());
+                    g.writeEndObject();
+                    g.writeEndObject();
+                } else if (e instanceof ThinEdgeJson.Group group) {
+                    g.writeObjectFieldStart(group.name());
+                    for (ThinEdgeJson.Single s : group.values()) {
+                        g.writeObjectFieldStart(s.name());
+                        g.writeFieldName("value");
+                        g.writeNumber(s.number());
+                        g.writeEndObject();
+                    }
+                    g.writeEndObject();
+                }
+            }
+            if (addTime != null) g.writeStringField(ThinEdgeJson.TIME, addTime.render());
+            g.writeEndObject();
+        });
+    }
+
+    static String tooLarge(BusMessage in, int size) {
+        String text = in.text();
+        if (text.codePointCount(0, text.length()) > QUOTED_INPUT_CHARS) {
+            text = text.substring(0, text.offsetByCodePoints(0, QUOTED_INPUT_CHARS));
+        }
+        return "The payload " + text + " received on " + in.topic() + " after translation is greater than the threshold size of "
+                + MAX_PAYLOAD + ". The translated measurement is " + size + " bytes, larger than Cumulocity's limit of "
+                + MAX_PAYLOAD + " bytes per MQTT message.";
+    }
+
+    /** The child devices registered since the mapper started. */
+    Set<String> children() {
+        return Set.copyOf(children);
+    }
+}

@@ -1,0 +1,31 @@
+package io.tedge.c8y.internal;
+
+/**
+ * SmartREST 2.0 CSV lines: fields joined by commas; a field holding a comma, a double quote, a
+ * line break, a tab, or leading or trailing spaces is put in double quotes, an inner double quote
+ * written {@code \"} (Cumulocity's rule).
+ */
+final class SmartRest {
+    private SmartRest() {
+    }
+
+    /** The fields as one CSV line, without a line end. */
+    static String line(String... fields) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < fields.length; i++) {
+            if (i > 0) sb.append(',');
+            sb.append(field(fields[i]));
+        }
+        return sb.toString();
+    }
+
+    static String field(String value) {
+        boolean quote = !value.isEmpty() && (Character.isWhitespace(value.charAt(0))
+                || Character.isWhitespace(value.charAt(value.length() - 1)));
+        for (int i = 0; i < value.length() && !quote; i++) {
+            char c = value.charAt(i);
+            quote = c == ',' || c == '"' || c == '\n' || c == '\r' || c == '\t';
+        }
+        return quote ? '"' + value.replace("\"", "\\\"") + '"' : value;
+    }
+}

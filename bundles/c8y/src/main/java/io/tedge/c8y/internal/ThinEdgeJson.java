@@ -1,0 +1,475 @@
+package io.tedge.c8y.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+
+/**
+ * Thin Edge JSON measurements: the parser and validator, an ordered model, and the Thin Edge JSON
+ * writer.
+ *
+ * <p>The rules are thin-edge.io's (0.4.x): the root is an object; each key is a measurement
+ * name whose value is a number (a single-value measurement) or an object of numbers (a group, a
+ * multi-value measurement); {@code time} (root only, optional) is an RFC 3339 string; the names
+ * {@code type} and {@code externalSource} are reserved; at least one measurement, and at least
+ * one value per group. Strings, booleans, null, arrays, deeper nesting, numbers too large for a
+ * float64 and repeated keys are refused.
+ *
+ * <p>Numbers are kept as the text they were written with (an integer stays an integer), except
+ * a number that underflows a float64 to zero, which becomes {@code 0} (thin-edge.io 0.2.0 does
+ * the same).
+ *
+ * <p>Errors read as thin-edge.io 0.4.x prints them: {@code Invalid JSON: <reason> at line L
+ * column C: `<the input from there, up to 80 characters>`}, line and column counted in bytes
+ * from 1, the column being that of the last byte read (0 at the start of a line). The reasons
+ * are thin-edge.io's where it has one (e.g. {@code expected value}, {@code Empty Thin Edge
+ * measurement: it must contain at least one measurement}, {@code Invalid measurement name:
+ * "type" is a reserved word.}, {@code Invalid ISO8601 timestamp (...): "<v>": <why>}), except
+ * for a number given as {@code time}, which gets 0.2.0's clearer {@code Not a timestamp: ...}
+ * text. A payload that is not UTF-8 gets 0.2.0's {@code Invalid UTF8: ...} text.
+ *
+ * <p>This class is the same in the c8y and az bundles (each jar stays self-contained).
+ */
+final class ThinEdgeJson {
+
+    /** Longest excerpt of the input in an error message, in characters. */
+    static final int EXCERPT_CHARS = 80;
+
+    static final String TIME = "time";
+    static final String TIME_FORMAT = "YYYY-MM-DDThh:mm:ss.sss.\u00b1hh:mm";
+
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
+    private ThinEdgeJson() {
+    }
+
+    /** One entry of a measurement message, in input order. */
+    sealed interface Entry permits Time, Single, Group {
+    }
+
+    /** The {@code time} of the message. */
+    record Time(Timestamp value) implements Entry {
+    }
+
+    /** A single value: a name and a JSON number, as written in the input. */
+    record Single(String name, String number) implements Entry {
+    }
+
+    /** A group of single values. */
+    record Group(String name, List<Single> values) implements Entry {
+        Group {
+            values = List.copyOf(values);
+        }
+    }
+
+    /** A valid Thin Edge JSON measurement message. */
+    record Measurement(List<Entry> entries) {
+        Measurement {
+            entries = List.copyOf(entries);
+        }
+
+        /** Whether the message has its own {@code time}. */
+        boolean hasTime() {
+            return entries.stream().anyMatch(e -> e instanceof Time);
+        }
+    }
+
+    /** Not Thin Edge JSON; the message is the full error text for the user. */
+    static final class InvalidThinEdgeJson extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        InvalidThinEdgeJson(String message) {
+            super(message);
+        }
+    }
+
+    /** Parses and validates one message. */
+    static Measurement parse(byte[] payload) throws InvalidThinEdgeJson {
+        return new Reader(payload).read();
+    }
+
+    /**
+     * Writes the measurement as compact Thin Edge JSON, entries in order, numbers as given, the
+     * time re-rendered; {@code addTime}, when not null, is appended as {@code time}.
+     */
+    static byte[] toJson(Measurement m, Timestamp addTime) {
+        return write(g -> {
+            g.writeStartObject();
+            for (Entry e : m.entries()) {
+                if (e instanceof Time t) {
+                    g.writeStringField(TIME, t.value().render());
+                } else if (e instanceof Single s) {
+                    g.writeFieldName(s.name());
+                    g.writeNumber(s.number());
+                } else if (e instanceof Group gr) {
+                    g.writeObjectFieldStart(gr.name());
+                    for (Single s : gr.values()) {
+                        g.writeFieldName(s.name());
+                        g.writeNumber(s.number());
+                    }
+                    g.writeEndObject();
+                }
+            }
+            if (addTime != null) g.writeStringField(TIME, addTime.render());
+            g.writeEndObject();
+        });
+    }
+
+    /** Something that writes one JSON document. */
+    interface JsonWriter {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    /** Runs the writer on a compact UTF-8 generator and returns the bytes. */
+    static byte[] write(JsonWriter writer) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+            writer.write(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write JSON to memory", e);
+        }
+        return out.toByteArray();
+    }
+
+    /** {@code "text"} with Rust's debug escapes, as thin-edge.io quotes values in its errors. */
+    static String quote(String text) {
+        StringBuilder sb = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) {
+                        sb.append("\\u{").append(Integer.toHexString(c)).append('}');
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    /** One parse: the payload, and the positions used in error messages. */
+    private static final class Reader {
+        private final byte[] in;
+
+        Reader(byte[] in) {
+            this.in = in;
+        }
+
+        Measurement read() throws InvalidThinEdgeJson {
+            checkUtf8();
+            try (JsonParser p = JSON.createParser(in)) {
+                try {
+                    return root(p);
+                } catch (JsonProcessingException e) {
+                    throw syntaxError(e, p);
+                }
+            } catch (IOException e) {
+                throw new InvalidThinEdgeJson("Invalid JSON: " + e.getMessage());
+            }
+        }
+
+        private Measurement root(JsonParser p) throws IOException, InvalidThinEdgeJson {
+            JsonToken t = p.nextToken();
+            if (t == null) throw error("EOF while parsing a value", in.length);
+            if (t != JsonToken.START_OBJECT) {
+                throw error("invalid type: " + describe(p, t) + ", expected ThinEdge JSON", start(p));
+            }
+            List<Entry> entries = new ArrayList<>();
+            Set<String> names = new HashSet<>();
+            boolean measurements = false;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                int keyEnd = stringEnd(start(p));
+                if (!names.add(name)) throw error("duplicate key " + quote(name), keyEnd);
+                if (name.equals("type") || name.equals("externalSource")) {
+                    throw error("Invalid measurement name: " + quote(name) + " is a reserved word.", keyEnd);
+                }
+                JsonToken v = p.nextToken();
+                if (name.equals(TIME)) {
+                    entries.add(new Time(time(p, v)));
+                } else if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) {
+                    entries.add(single(p, name));
+                    measurements = true;
+                } else if (v == JsonToken.START_OBJECT) {
+                    entries.add(group(p, name));
+                    measurements = true;
+                } else {
+                    throw error("invalid type: " + describe(p, v) + ", expected ThinEdge single or multi-value measurement", end(p, v));
+                }
+            }
+            int close = start(p);
+            if (!measurements) {
+                throw error("Empty Thin Edge measurement: it must contain at least one measurement", close + 1);
+            }
+            int rest = skipWhitespace(close + 1);
+            if (rest < in.length) throw error("trailing characters", rest + 1);
+            return new Measurement(entries);
+        }
+
+        private Group group(JsonParser p, String name) throws IOException, InvalidThinEdgeJson {
+            List<Single> values = new ArrayList<>();
+            Set<String> keys = new HashSet<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                int keyEnd = stringEnd(start(p));
+                if (!keys.add(key)) throw error("duplicate key " + quote(key), keyEnd);
+                JsonToken v = p.nextToken();
+                if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) {
+                    values.add(single(p, key));
+                } else if (v == JsonToken.START_OBJECT) {
+                    // thin-edge.io reports this once it has read up to the nested object's first key
+                    throw error("Expect single-value measurement", skipWhitespace(start(p) + 1));
+                } else {
+                    throw error("invalid type: " + describe(p, v) + ", expected a single-value measurement (a number) in group "
+                            + quote(name), end(p, v));
+                }
+            }
+            if (values.isEmpty()) {
+                throw error("Empty Thin Edge measurement: " + quote(name) + " must contain at least one measurement", start(p) + 1);
+            }
+            return new Group(name, values);
+        }
+
+        private Single single(JsonParser p, String name) throws IOException, InvalidThinEdgeJson {
+            String text = p.getText();
+            double value = Double.parseDouble(text);
+            if (Double.isInfinite(value)) throw error("number out of range", start(p) + text.length());
+            if (value == 0.0 && hasNonZeroDigit(text)) text = "0";
+            return new Single(name, text);
+        }
+
+        private Timestamp time(JsonParser p, JsonToken v) throws IOException, InvalidThinEdgeJson {
+            if (v != JsonToken.VALUE_STRING) {
+                throw error("Not a timestamp: the time value must be an ISO8601 timestamp string in the " + TIME_FORMAT
+                        + " format, not " + kind(v) + ".", end(p, v));
+            }
+            String text = p.getText();
+            try {
+                return Timestamp.parse(text);
+            } catch (Timestamp.InvalidTimestamp e) {
+                throw error("Invalid ISO8601 timestamp (expected " + TIME_FORMAT + "): " + quote(text) + ": " + e.getMessage(),
+                        stringEnd(start(p)));
+            }
+        }
+
+        /** The value as serde describes an unexpected one. */
+        private static String describe(JsonParser p, JsonToken t) throws IOException {
+            return switch (t) {
+                case VALUE_STRING -> "string " + quote(p.getText());
+                case VALUE_TRUE -> "boolean `true`";
+                case VALUE_FALSE -> "boolean `false`";
+                case VALUE_NULL -> "null";
+                case VALUE_NUMBER_INT -> "integer `" + p.getText() + "`";
+                case VALUE_NUMBER_FLOAT -> "floating point `" + p.getText() + "`";
+                case START_ARRAY -> "sequence";
+                case START_OBJECT -> "map";
+                default -> t.asString() == null ? t.name() : t.asString();
+            };
+        }
+
+        private static String kind(JsonToken t) {
+            return switch (t) {
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+                case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+                case VALUE_NULL -> "null";
+                case START_ARRAY -> "an array";
+                case START_OBJECT -> "an object";
+                default -> "a " + t.name().toLowerCase();
+            };
+        }
+
+        private static boolean hasNonZeroDigit(String number) {
+            for (int i = 0; i < number.length(); i++) {
+                char c = number.charAt(i);
+                if (c == 'e' || c == 'E') return false;
+                if (c >= '1' && c <= '9') return true;
+            }
+            return false;
+        }
+
+        /** Byte offset where the current token starts. */
+        private static int start(JsonParser p) {
+            return (int) p.currentTokenLocation().getByteOffset();
+        }
+
+        /** Bytes read once the token at the parser is read (containers: their first byte only). */
+        private int end(JsonParser p, JsonToken t) throws IOException {
+            int s = start(p);
+            return switch (t) {
+                case VALUE_STRING -> stringEnd(s);
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE, VALUE_NULL -> s + p.getText().length();
+                default -> s + 1;
+            };
+        }
+
+        /** The offset just after the JSON string that starts (with its quote) at {@code start}. */
+        private int stringEnd(int start) {
+            int i = start + 1;
+            while (i < in.length) {
+                byte b = in[i];
+                if (b == '\\') {
+                    i += 2;
+                } else if (b == '"') {
+                    return i + 1;
+                } else {
+                    i++;
+                }
+            }
+            return in.length;
+        }
+
+        private int skipWhitespace(int from) {
+            int i = from;
+            while (i < in.length && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r')) i++;
+            return i;
+        }
+
+        /** Maps a Jackson error to serde's words, at Jackson's position. */
+        private InvalidThinEdgeJson syntaxError(JsonProcessingException e, JsonParser p) {
+            JsonLocation loc = e.getLocation() != null ? e.getLocation() : p.currentLocation();
+            long offset = loc == null ? -1 : loc.getByteOffset();
+            if (offset < 0 && loc != null) offset = offsetOf(loc.getLineNr(), loc.getColumnNr());
+            String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+            boolean eof = message.contains("end-of-input");
+            int consumed = eof || offset < 0 || offset >= in.length ? in.length : (int) offset + 1;
+            if (!eof && message.startsWith("Non-standard token '")) {
+                // Jackson points after such a token; serde (and so thin-edge.io) at its first character
+                int close = message.indexOf('\'', 20);
+                if (close > 20) consumed = Math.max(1, consumed - (close - 20));
+            }
+            return error(reason(message, eof), consumed);
+        }
+
+        private static String reason(String message, boolean eof) {
+            if (eof) {
+                if (message.contains("close marker for Object")) return "EOF while parsing an object";
+                if (message.contains("close marker for Array")) return "EOF while parsing a list";
+                if (message.contains("VALUE_STRING") || message.contains("in field name")) return "EOF while parsing a string";
+                return "EOF while parsing a value";
+            }
+            if (message.startsWith("Unrecognized token") || message.contains("expected a valid value")
+                    || message.startsWith("Non-standard token")) {
+                return "expected value";
+            }
+            if (message.contains("comma to separate Object entries")) return "expected `,` or `}`";
+            if (message.contains("comma to separate Array entries")) return "expected `,` or `]`";
+            if (message.contains("a colon to separate field name and value")) return "expected `:`";
+            if (message.contains("double-quote to start field name")) {
+                return message.startsWith("Unexpected character ('}'") ? "trailing comma" : "key must be a string";
+            }
+            if (message.startsWith("Unexpected close marker")) {
+                return message.contains("expected '}'") ? "expected `,` or `}`" : "expected `,` or `]`";
+            }
+            if (message.startsWith("Illegal unquoted character")) {
+                return "control character (\\u0000-\\u001F) found while parsing a string";
+            }
+            if (message.contains("character escape") || message.contains("escape sequence")) return "invalid escape";
+            if (message.contains("numeric value") || message.startsWith("Invalid numeric value")) return "invalid number";
+            message = message.replaceAll(", from `[^`]*`", "");
+            int cut = message.indexOf(" (start marker at");
+            if (cut < 0) cut = message.indexOf(" (for ");
+            if (cut < 0) cut = message.indexOf('\n');
+            return cut < 0 ? message : message.substring(0, cut);
+        }
+
+        private long offsetOf(int line, int column) {
+            if (line < 1 || column < 1) return -1;
+            int l = 1;
+            int i = 0;
+            while (i < in.length && l < line) {
+                if (in[i] == '\n') l++;
+                i++;
+            }
+            return i + column - 1L;
+        }
+
+        /**
+         * The error once {@code consumed} bytes were read: line and column of the last byte read,
+         * and the input from that byte on.
+         */
+        private InvalidThinEdgeJson error(String reason, int consumed) {
+            int end = Math.min(Math.max(consumed, 0), in.length);
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < end; i++) {
+                if (in[i] == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            int column = end - lineStart;
+            int from = Math.min(lineStart + Math.max(column - 1, 0), in.length);
+            String excerpt = new String(in, from, in.length - from, StandardCharsets.UTF_8);
+            if (excerpt.codePointCount(0, excerpt.length()) > EXCERPT_CHARS) {
+                excerpt = excerpt.substring(0, excerpt.offsetByCodePoints(0, EXCERPT_CHARS));
+            }
+            return new InvalidThinEdgeJson("Invalid JSON: " + reason + " at line " + line + " column " + column + ": `" + excerpt + "`");
+        }
+
+        /** Rejects a payload that is not UTF-8, with thin-edge.io 0.2.0's text. */
+        private void checkUtf8() throws InvalidThinEdgeJson {
+            int i = 0;
+            int n = in.length;
+            while (i < n) {
+                int b = in[i] & 0xff;
+                if (b < 0x80) {
+                    i++;
+                    continue;
+                }
+                int width;
+                int lo = 0x80;
+                int hi = 0xbf;
+                if (b >= 0xc2 && b <= 0xdf) {
+                    width = 2;
+                } else if (b >= 0xe0 && b <= 0xef) {
+                    width = 3;
+                    if (b == 0xe0) lo = 0xa0;
+                    if (b == 0xed) hi = 0x9f;
+                } else if (b >= 0xf0 && b <= 0xf4) {
+                    width = 4;
+                    if (b == 0xf0) lo = 0x90;
+                    if (b == 0xf4) hi = 0x8f;
+                } else {
+                    throw utf8Error(i, 1);
+                }
+                for (int k = 1; k < width; k++) {
+                    if (i + k >= n) throw utf8Error(i, 0);
+                    int c = in[i + k] & 0xff;
+                    if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xbf)) throw utf8Error(i, k);
+                }
+                i += width;
+            }
+        }
+
+        /** {@code length} 0: the input ends inside a sequence. */
+        private InvalidThinEdgeJson utf8Error(int index, int length) {
+            String valid = new String(in, 0, index, StandardCharsets.UTF_8);
+            if (valid.codePointCount(0, valid.length()) > EXCERPT_CHARS) {
+                valid = valid.substring(0, valid.offsetByCodePoints(0, EXCERPT_CHARS));
+            }
+            String what = length == 0 ? "incomplete utf-8 byte sequence from index " + index
+                    : "invalid utf-8 sequence of " + length + " bytes from index " + index;
+            return new InvalidThinEdgeJson("Invalid UTF8: " + what + ": " + valid + "...");
+        }
+    }
+}

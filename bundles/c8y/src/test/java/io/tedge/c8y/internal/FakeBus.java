@@ -1,0 +1,81 @@
+package io.tedge.c8y.internal;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+import io.tedge.api.Bus;
+import io.tedge.api.BusMessage;
+import io.tedge.api.DurableConsumer;
+import io.tedge.api.Topics;
+
+/**
+ * A bus for unit tests: live subscriptions over a list of listeners, synchronous delivery, a
+ * record of what was published, and a responder that plays the cloud (its answers to a publish
+ * are delivered right after it).
+ */
+final class FakeBus implements Bus {
+
+    private record Sub(List<String> filters, Consumer<BusMessage> listener) {
+    }
+
+    final List<BusMessage> published = new CopyOnWriteArrayList<>();
+    private final List<Sub> subs = new CopyOnWriteArrayList<>();
+    private volatile Function<BusMessage, List<BusMessage>> responder = m -> List.of();
+    private volatile String failOn;
+
+    /** What the "cloud" answers to each publish. */
+    FakeBus respond(Function<BusMessage, List<BusMessage>> responder) {
+        this.responder = responder;
+        return this;
+    }
+
+    /** Publishing on this topic fails. */
+    FakeBus failOn(String topic) {
+        this.failOn = topic;
+        return this;
+    }
+
+    @Override
+    public void publish(String topic, byte[] payload, int qos, boolean retain) throws BusException {
+        if (topic.equals(failOn)) throw new BusException("journal full");
+        BusMessage m = new BusMessage(topic, payload, qos, retain, -1);
+        published.add(m);
+        deliver(m);
+        for (BusMessage answer : responder.apply(m)) deliver(answer);
+    }
+
+    private void deliver(BusMessage m) {
+        for (Sub s : subs) {
+            if (s.filters().stream().anyMatch(f -> Topics.matches(f, m.topic()))) s.listener().accept(m);
+        }
+    }
+
+    @Override
+    public Subscription subscribe(Collection<String> filters, Consumer<BusMessage> listener) {
+        Sub s = new Sub(List.copyOf(filters), listener);
+        subs.add(s);
+        return () -> subs.remove(s);
+    }
+
+    @Override
+    public DurableConsumer consumer(String name, Collection<String> filters) {
+        throw new UnsupportedOperationException("no durable consumers in this fake");
+    }
+
+    int openSubscriptions() {
+        return subs.size();
+    }
+
+    /** The published messages on a topic. */
+    List<BusMessage> on(String topic) {
+        List<BusMessage> out = new ArrayList<>();
+        for (BusMessage m : published) {
+            if (m.topic().equals(topic)) out.add(m);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,172 @@
+package io.tedge.bench;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.paho.client.mqttv3.IMqttActionListener;
+import org.eclipse.paho.client.mqttv3.IMqttToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+
+import io.tedge.testkit.C8yHttpStandIn;
+import io.tedge.testkit.C8yMqttStandIn;
+import io.tedge.testkit.LiveTrust;
+import io.tedge.testkit.TestPki;
+
+/**
+ * A load run, not a test: end-to-end QoS 1 throughput from the local broker to the Cumulocity
+ * stand-in (TLS, device certificate), through tedge's bridge, and through thin-edge.io's own
+ * transport on the same machine in the same run: Debian's mosquitto bridged to the same stand-in
+ * with the c8y topic lines `tedge connect c8y` writes (cleansession false). Counts from the first
+ * local publish to the last message seen by the stand-in.
+ *
+ * <pre>java -cp ... io.tedge.bench.BridgeThroughput DIST_HOME MESSAGES ROUNDS</pre>
+ */
+public final class BridgeThroughput {
+    private BridgeThroughput() {
+    }
+
+    static int run(List<String> cmd, Map<String, String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) throw new IllegalStateException("timeout: " + cmd);
+        if (p.exitValue() != 0) throw new IllegalStateException(cmd + " failed:\n" + out);
+        return 0;
+    }
+
+    static int freePort() throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static void awaitPort(int port) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < end) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (java.io.IOException e) {
+                Thread.sleep(20);
+            }
+        }
+        throw new IllegalStateException("nothing on port " + port);
+    }
+
+    /** Publishes n QoS 1 messages with a window of 100 and waits until the stand-in has them all; msg/s. */
+    static double load(C8yMqttStandIn cloud, int port, int n, String tag) throws Exception {
+        String prefix = "200,c8y_Counter," + tag + ",";
+        MqttAsyncClient c = new MqttAsyncClient("tcp://127.0.0.1:" + port, "bench-" + tag, new MemoryPersistence());
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setMaxInflight(100);
+        c.connect(o).waitForCompletion(10_000);
+        Semaphore window = new Semaphore(100);
+        IMqttActionListener l = new IMqttActionListener() {
+            public void onSuccess(IMqttToken t) {
+                window.release();
+            }
+
+            public void onFailure(IMqttToken t, Throwable e) {
+                window.release();
+            }
+        };
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            window.acquire();
+            c.publish("c8y/s/us", (prefix + i).getBytes(StandardCharsets.UTF_8), 1, false, null, l);
+        }
+        String last = prefix + (n - 1);
+        cloud.awaitSmartRest(x -> x.line().equals(last), Duration.ofSeconds(300));
+        long ns = System.nanoTime() - t0;
+        long got = cloud.smartRestLines().stream().filter(x -> x.line().startsWith(prefix)).map(x -> x.line()).distinct().count();
+        c.disconnect().waitForCompletion(5000);
+        c.close();
+        if (got != n) throw new IllegalStateException(tag + ": " + got + " of " + n + " arrived");
+        return n / (ns / 1e9);
+    }
+
+    public static void main(String[] a) throws Exception {
+        Path home = Path.of(a[0]).toAbsolutePath();
+        int n = Integer.parseInt(a[1]);
+        int rounds = Integer.parseInt(a[2]);
+        Path dir = Files.createTempDirectory("bench-bridge");
+        TestPki pki = TestPki.create("bench-c8y-ca");
+        LiveTrust trust = new LiveTrust();
+        try (C8yMqttStandIn cloud = C8yMqttStandIn.start(pki, trust); C8yHttpStandIn rest = C8yHttpStandIn.start(pki, trust, "pw")) {
+            Path ca = pki.writeCaPem(dir.resolve("ca.pem"));
+            Path cfg = dir.resolve("cfg");
+            int port = freePort();
+            String tedge = home.resolve("bin/tedge").toString();
+            Map<String, String> env = Map.of("C8YPASS", "pw");
+            for (String[] kv : new String[][] {{"mqtt.port", Integer.toString(port)}, {"c8y.url", "localhost"}, {"c8y.mqtt", cloud.hostPort()},
+                    {"c8y.http", rest.hostPort()}, {"c8y.root.cert.path", ca.toString()}}) {
+                run(List.of(tedge, "--config-dir", cfg.toString(), "config", "set", kv[0], kv[1]), env);
+            }
+            run(List.of(tedge, "--config-dir", cfg.toString(), "cert", "create", "--device-id", "dev-bench"), env);
+            run(List.of(tedge, "--config-dir", cfg.toString(), "cert", "upload", "c8y", "--user", "admin"), env);
+
+            // ours
+            Process agent = new ProcessBuilder(home.resolve("bin/tedged").toString(), "--config-dir", cfg.toString())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("agent.log").toFile()).start();
+            awaitPort(port);
+            run(List.of(tedge, "--config-dir", cfg.toString(), "connect", "c8y"), env);
+
+            // mosquitto, bridged as thin-edge.io does it
+            int mport = freePort();
+            Path certs = cfg.resolve("device-certs");
+            List<String> conf = new ArrayList<>(List.of("user root", "listener " + mport + " 127.0.0.1", "allow_anonymous true", "persistence false",
+                    "connection edge_to_c8y", "address " + cloud.hostPort(), "bridge_cafile " + ca, "remote_clientid dev-bench",
+                    "bridge_certfile " + certs.resolve("tedge-certificate.pem"), "bridge_keyfile " + certs.resolve("tedge-private-key.pem"),
+                    "try_private false", "start_type automatic", "cleansession false", "notifications false", "bridge_attempt_unsubscribe false"));
+            for (String t : List.of("s/us", "t/us", "q/us", "c/us", "s/uat", "measurement/measurements/create")) conf.add("topic " + t + " out 1 c8y/ \"\"");
+            for (String t : List.of("s/ds", "s/dat", "s/e")) conf.add("topic " + t + " in 1 c8y/ \"\"");
+            Files.write(dir.resolve("mosquitto.conf"), conf);
+
+            List<Double> ours = new ArrayList<>();
+            List<Double> theirs = new ArrayList<>();
+            load(cloud, port, Math.min(n, 2000), "warm-ours");
+            for (int r = 0; r < rounds; r++) {
+                ours.add(load(cloud, port, n, "ours" + r));
+            }
+            agent.destroy();
+            agent.waitFor(20, TimeUnit.SECONDS);
+            cloud.awaitDisconnected("dev-bench", Duration.ofSeconds(30));
+            Process mosquitto = new ProcessBuilder("mosquitto", "-c", dir.resolve("mosquitto.conf").toString()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
+            try {
+                awaitPort(mport);
+                cloud.awaitConnected("dev-bench", Duration.ofSeconds(30));
+                load(cloud, mport, Math.min(n, 2000), "warm-mosquitto");
+                for (int r = 0; r < rounds; r++) {
+                    theirs.add(load(cloud, mport, n, "mosquitto" + r));
+                }
+            } finally {
+                mosquitto.destroy();
+                mosquitto.waitFor(10, TimeUnit.SECONDS);
+            }
+            ours.sort(null);
+            theirs.sort(null);
+            double o = ours.get(ours.size() / 2);
+            double m = theirs.get(theirs.size() / 2);
+            System.out.printf("QoS 1 local -> c8y stand-in (TLS), %d msgs x %d rounds: tedge bridge median %.0f msg/s %s, mosquitto bridge median %.0f msg/s %s, ratio %.2f%n",
+                    n, rounds, o, fmt(ours), m, fmt(theirs), o / m);
+        }
+    }
+
+    private static String fmt(List<Double> l) {
+        StringBuilder sb = new StringBuilder("(");
+        for (double d : l) sb.append(sb.length() > 1 ? " " : "").append(Math.round(d));
+        return sb.append(")").toString();
+    }
+}
