@@ -168,6 +168,10 @@ class ConfigCliTest {
                 "mqtt.broker=embedded",
                 "mqtt.journal.max_size=134217728",
                 "mqtt.journal.fsync=false",
+                "bridge.reconnect.initial_ms=1000",
+                "bridge.reconnect.max_ms=60000",
+                "bridge.reconnect.jitter_ms=500",
+                "bridge.inflight=100",
                 "data.path=" + dir + "/data",
                 "logs.path=" + dir + "/logs",
                 "logs.level=info");
