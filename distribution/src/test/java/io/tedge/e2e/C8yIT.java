@@ -200,4 +200,41 @@ class C8yIT {
         }
     }
 
+
+    @Test
+    void updatingTheConnectorBundleWhileMessagesFlowLosesNone() throws Exception {
+        createAndUpload("dev-swap");
+        try (Agent agent = new Agent(cfg, port()).startAndWait()) {
+            assertThat(agent.tedge("connect", "c8y").code()).isZero();
+            cloud.awaitConnected("dev-swap", T);
+            int connects = cloud.connectCount();
+            int n = 3000;
+            MqttAsyncClient pub = new MqttAsyncClient("tcp://127.0.0.1:" + agent.port, "swap-publisher", new MemoryPersistence());
+            MqttConnectOptions o = new MqttConnectOptions();
+            o.setMaxInflight(200);
+            pub.connect(o).waitForCompletion(10_000);
+            List<IMqttDeliveryToken> tokens = new ArrayList<>();
+            Path jar = Agent.HOME.resolve("deploy/tedge-c8y.jar");
+            for (int i = 0; i < n; i++) {
+                if (tokens.size() >= 150) tokens.remove(0).waitForCompletion(10_000);
+                tokens.add(pub.publish("c8y/s/us", ("200,c8y_Swap,n," + i).getBytes(StandardCharsets.UTF_8), 1, false));
+                if (i == n / 3) {
+                    // FileInstall sees a new jar: it stops, updates and restarts the connector bundle
+                    Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+                    cloud.awaitConnectCount(connects + 1, T);
+                }
+            }
+            for (IMqttDeliveryToken t : tokens) t.waitForCompletion(10_000);
+            pub.disconnect().waitForCompletion(5000);
+            pub.close();
+            cloud.awaitSmartRest("200,c8y_Swap,n," + (n - 1), Duration.ofSeconds(60));
+            Set<String> seen = new LinkedHashSet<>();
+            for (C8yMqttStandIn.SmartRestLine l : cloud.smartRestLines()) {
+                if (l.line().startsWith("200,c8y_Swap,n,")) seen.add(l.line());
+            }
+            List<String> order = new ArrayList<>(seen);
+            assertThat(order).hasSize(n);
+            for (int i = 0; i < n; i++) assertThat(order.get(i)).isEqualTo("200,c8y_Swap,n," + i);
+        }
+    }
 }

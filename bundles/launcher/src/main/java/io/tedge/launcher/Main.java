@@ -95,7 +95,6 @@ public final class Main {
         props.put("felix.fileinstall.log.level", "2");
         props.put("felix.fileinstall.bundles.new.start", "true");
         props.put("felix.fileinstall.filter", ".*\\.(jar|cfg|config)");
-        props.put("gosh.args", "--noshutdown");
         props.put("tedge.home", home.toString());
         props.put("tedge.config.dir", configDir.toString());
         props.put("tedge.logs.path", logs.toString());

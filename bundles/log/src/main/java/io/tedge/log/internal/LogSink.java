@@ -27,7 +27,8 @@ public final class LogSink {
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     private static volatile int threshold = Level.INFO.toInt();
-    private static volatile boolean interactive;
+    // until LogConfigurator applies the config: the launcher's -Dtedge.interactive, so the shell's terminal stays quiet
+    private static volatile boolean interactive = Boolean.getBoolean("tedge.interactive");
     private static volatile PrintStream console = System.err;
     private static Path file;
     private static OutputStream out;
