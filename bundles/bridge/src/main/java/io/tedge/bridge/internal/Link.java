@@ -1,26 +1,20 @@
 package io.tedge.bridge.internal;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.net.ssl.SSLContext;
 
-import org.eclipse.paho.client.mqttv3.IMqttActionListener;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.IMqttToken;
-import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +30,10 @@ import io.tedge.api.DurableConsumer;
  * acknowledged it and everything before it, so a cloud outage, a reconnect, a crash or an update
  * of any bundle only delays messages (at least once, in order). QoS 0 messages are forwarded
  * live while connected, as a mosquitto bridge does. Messages from the cloud are published on the
- * bus under the local prefix. Paho keeps nothing itself (memory persistence, clean session).
+ * bus under the local prefix. The MQTT client ({@link CloudClient}) keeps nothing itself (clean
+ * session) and writes a whole batch of publishes before one flush.
  */
-final class Link implements MqttCallbackExtended, Runnable {
+final class Link implements CloudClient.Listener, Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Link.class);
 
     /** Runtime settings from the bridge.* keys. */
@@ -48,6 +43,7 @@ final class Link implements MqttCallbackExtended, Runnable {
     private static final class Pending {
         final long position;
         volatile boolean acked;
+        int packetId;
 
         Pending(long position) {
             this.position = position;
@@ -62,17 +58,18 @@ final class Link implements MqttCallbackExtended, Runnable {
     private final String uri;
     private final Object lock = new Object();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final Map<Integer, Pending> byId = new HashMap<>();
+    private int nextId = 1;
     private final Backoff backoff;
     private final Thread thread;
     private volatile boolean running = true;
-    private volatile MqttAsyncClient client;
+    private volatile CloudClient client;
     private volatile boolean up;
     private volatile String lastError = "";
     private volatile Instant since = Instant.now();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
-    private volatile long queued = -1;
     private DurableConsumer consumer;
     private Bus.Subscription live;
 
@@ -82,7 +79,7 @@ final class Link implements MqttCallbackExtended, Runnable {
         this.bus = bus;
         this.tls = tls;
         this.settings = settings;
-        this.uri = "ssl://" + (spec.host().contains(":") ? "[" + spec.host() + "]" : spec.host()) + ":" + spec.port();
+        this.uri = (spec.host().contains(":") ? "[" + spec.host() + "]" : spec.host()) + ":" + spec.port();
         this.backoff = new Backoff(settings.initialMs(), settings.maxMs(), settings.jitterMs());
         this.thread = new Thread(this, "tedge-bridge-" + cloud);
         thread.setDaemon(true);
@@ -114,6 +111,7 @@ final class Link implements MqttCallbackExtended, Runnable {
         }
         if (live != null) live.close();
         disconnect();
+        commitAcknowledged();
         if (consumer != null) consumer.close();
         up = false;
         publishStatus("disconnected");
@@ -132,7 +130,7 @@ final class Link implements MqttCallbackExtended, Runnable {
                 if (!connect()) {
                     long d = backoff.nextDelay();
                     LOG.info("Link to {} ({}) is down: {}; retrying in {} ms", cloud, uri, lastError, d);
-                    sleep(d);
+                    Thread.sleep(d);
                     continue;
                 }
                 backoff.reset();
@@ -143,7 +141,7 @@ final class Link implements MqttCallbackExtended, Runnable {
                 lastError = e.toString();
                 LOG.warn("Link to {}: {}", cloud, e.toString(), e);
                 try {
-                    sleep(backoff.nextDelay());
+                    Thread.sleep(backoff.nextDelay());
                 } catch (InterruptedException ie) {
                     return;
                 }
@@ -151,27 +149,12 @@ final class Link implements MqttCallbackExtended, Runnable {
         }
     }
 
-    private static void sleep(long ms) throws InterruptedException {
-        Thread.sleep(ms);
-    }
-
     private boolean connect() throws InterruptedException {
         disconnect();
         try {
-            MqttAsyncClient c = new MqttAsyncClient(uri, spec.clientId(), new MemoryPersistence());
-            MqttConnectOptions o = new MqttConnectOptions();
-            o.setCleanSession(true);
-            o.setKeepAliveInterval(spec.keepAliveSeconds());
-            o.setConnectionTimeout(15);
-            o.setAutomaticReconnect(false);
-            o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
-            o.setMaxInflight(settings.inflight() + 16);
-            o.setSocketFactory(tls.getSocketFactory());
-            o.setHttpsHostnameVerificationEnabled(true);
-            if (spec.username() != null) o.setUserName(spec.username());
-            c.setCallback(this);
+            CloudClient c = CloudClient.connect(tls.getSocketFactory(), spec.host(), spec.port(), spec.clientId(), spec.username(),
+                    spec.keepAliveSeconds(), 15_000, this);
             client = c;
-            c.connect(o).waitForCompletion(20_000);
             List<String> filters = new ArrayList<>();
             List<Integer> qos = new ArrayList<>();
             for (BridgeRule r : spec.rules()) {
@@ -181,10 +164,14 @@ final class Link implements MqttCallbackExtended, Runnable {
                 }
             }
             if (!filters.isEmpty()) {
-                c.subscribe(filters.toArray(String[]::new), qos.stream().mapToInt(Integer::intValue).toArray()).waitForCompletion(20_000);
+                List<Integer> granted = c.subscribe(filters, qos, 15_000);
+                for (int i = 0; i < granted.size() && i < filters.size(); i++) {
+                    if (granted.get(i) == 0x80) LOG.warn("Link to {}: the cloud refused the subscription to {}", cloud, filters.get(i));
+                }
             }
             synchronized (lock) {
                 pending.clear();
+                byId.clear();
             }
             consumer.rewind();
             up = true;
@@ -193,7 +180,7 @@ final class Link implements MqttCallbackExtended, Runnable {
             LOG.info("Link to {} is up ({} as {})", cloud, uri, spec.clientId());
             publishStatus("up");
             return true;
-        } catch (MqttException e) {
+        } catch (IOException e) {
             lastError = describe(e);
             up = false;
             since = Instant.now();
@@ -203,63 +190,59 @@ final class Link implements MqttCallbackExtended, Runnable {
         }
     }
 
-    static String describe(MqttException e) {
-        String base;
-        switch (e.getReasonCode()) {
-            case MqttException.REASON_CODE_NOT_AUTHORIZED:
-            case MqttException.REASON_CODE_FAILED_AUTHENTICATION:
-                base = "the cloud refused the connection: not authorized (is the device certificate trusted by the cloud?)";
-                break;
-            case MqttException.REASON_CODE_INVALID_CLIENT_ID:
-                base = "the cloud refused the client id";
-                break;
-            case MqttException.REASON_CODE_SERVER_CONNECT_ERROR:
-                base = "cannot reach the server";
-                break;
-            case MqttException.REASON_CODE_CLIENT_TIMEOUT:
-                base = "timed out";
-                break;
-            default:
-                base = e.getMessage();
+    private String describe(IOException e) {
+        if (e instanceof CloudClient.RefusedException) return e.getMessage();
+        if (e instanceof javax.net.ssl.SSLException) {
+            Throwable c = e;
+            while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+            return "TLS: " + (c.getMessage() == null ? c.toString() : c.getMessage()) + " (check " + cloud
+                    + ".root.cert.path, and that the cloud trusts the device certificate)";
         }
-        Throwable c = e.getCause();
-        while (c != null && c.getCause() != null && c.getCause() != c) c = c.getCause();
-        if (c != null && c.getMessage() != null) {
-            String m = c.getMessage();
-            if (c instanceof javax.net.ssl.SSLException || c instanceof java.security.cert.CertificateException) {
-                return "TLS: " + m + " (check the cloud's root certificate path and the device certificate)";
-            }
-            return base + ": " + m;
+        if (e instanceof java.net.ConnectException || e instanceof java.net.UnknownHostException
+                || e instanceof java.net.SocketTimeoutException || e instanceof java.net.NoRouteToHostException) {
+            return "cannot reach " + uri + ": " + (e.getMessage() == null ? e.toString() : e.getMessage());
         }
-        return base;
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     private void forwardWhileConnected() throws InterruptedException {
         long lastStatus = System.nanoTime();
-        while (running && up && client != null && client.isConnected()) {
+        while (running && up) {
+            CloudClient c = client;
+            if (c == null || !c.isOpen()) break;
             commitAcknowledged();
             int room;
+            // refill the window in batches, not one message per acknowledgement: fewer, larger writes
+            int refill = Math.max(1, settings.inflight() / 4);
             synchronized (lock) {
-                room = settings.inflight() - pending.size();
-            }
-            if (room <= 0) {
-                synchronized (lock) {
-                    lock.wait(100);
+                room = settings.inflight() - byId.size();
+                if (room < refill && !byId.isEmpty() && up) {
+                    lock.wait(50);
+                    continue;
                 }
-                continue;
             }
             List<BusMessage> batch = consumer.poll(room, Duration.ofMillis(200));
+            boolean ok = true;
             for (BusMessage m : batch) {
-                if (!send(m)) break;
+                if (!(ok = send(c, m))) break;
+            }
+            if (ok && !batch.isEmpty()) {
+                try {
+                    c.flush();
+                } catch (IOException e) {
+                    lost(e);
+                }
             }
             if (System.nanoTime() - lastStatus > 5_000_000_000L) {
                 lastStatus = System.nanoTime();
                 publishStatus("up");
             }
         }
-        if (up) {
+        commitAcknowledged();
+        if (up || client != null) {
             up = false;
             since = Instant.now();
+            disconnect();
             publishStatus("down");
         }
     }
@@ -271,8 +254,8 @@ final class Link implements MqttCallbackExtended, Runnable {
         return null;
     }
 
-    /** Sends one journaled message; false when the connection broke. */
-    private boolean send(BusMessage m) {
+    /** Writes one journaled message (not flushed); false when the connection broke. */
+    private boolean send(CloudClient c, BusMessage m) {
         BridgeRule r = ruleFor(m.topic());
         Pending p = new Pending(m.position());
         synchronized (lock) {
@@ -289,28 +272,21 @@ final class Link implements MqttCallbackExtended, Runnable {
         }
         int qos = Math.min(Math.min(m.qos(), r.qos()), spec.maxQos());
         try {
-            MqttAsyncClient c = client;
-            if (c == null) return false;
-            c.publish(r.toRemote(m.topic()), m.payload(), qos, m.retained() && spec.retainAllowed(), null, new IMqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken t) {
-                    p.acked = true;
-                    sent.incrementAndGet();
-                    synchronized (lock) {
-                        lock.notifyAll();
-                    }
+            if (qos > 0) {
+                synchronized (lock) {
+                    while (byId.containsKey(nextId)) nextId = nextId % 65535 + 1;
+                    p.packetId = nextId;
+                    byId.put(nextId, p);
+                    nextId = nextId % 65535 + 1;
                 }
-
-                @Override
-                public void onFailure(IMqttToken t, Throwable e) {
-                    // the connection is gone: the loop rewinds and sends again from the commit
-                }
-            });
-            if (qos == 0) p.acked = true;
+            } else {
+                p.acked = true;
+            }
+            c.publish(r.toRemote(m.topic()), m.payload(), qos, m.retained() && spec.retainAllowed(), p.packetId);
+            sent.incrementAndGet();
             return true;
-        } catch (MqttException e) {
-            lastError = describe(e);
-            up = false;
+        } catch (IOException e) {
+            lost(e);
             return false;
         }
     }
@@ -339,30 +315,37 @@ final class Link implements MqttCallbackExtended, Runnable {
     private void forwardLive(BusMessage m) {
         if (m.qos() != 0 || !up) return; // QoS 1/2 come from the journal; QoS 0 is not kept while down
         BridgeRule r = ruleFor(m.topic());
-        MqttAsyncClient c = client;
+        CloudClient c = client;
         if (r == null || c == null) return;
         if (m.payload().length > spec.maxPayload()) {
             refuse(m);
             return;
         }
         try {
-            c.publish(r.toRemote(m.topic()), m.payload(), 0, m.retained() && spec.retainAllowed());
+            c.publish(r.toRemote(m.topic()), m.payload(), 0, m.retained() && spec.retainAllowed(), 0);
+            c.flush();
             sent.incrementAndGet();
-        } catch (MqttException e) {
+        } catch (IOException e) {
             LOG.debug("QoS 0 message on {} not forwarded: {}", m.topic(), e.getMessage());
         }
     }
 
-    // ------------------------------------------------------------------ cloud to local
+    // ------------------------------------------------------------------ from the cloud
 
     @Override
-    public void connectComplete(boolean reconnect, String serverURI) {
+    public void acknowledged(int packetId) {
+        synchronized (lock) {
+            Pending p = byId.remove(packetId);
+            if (p != null) p.acked = true;
+            if (settings.inflight() - byId.size() >= Math.max(1, settings.inflight() / 4)) lock.notifyAll();
+        }
     }
 
     @Override
-    public void connectionLost(Throwable cause) {
-        lastError = cause == null ? "connection lost" : "connection lost: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage());
-        LOG.warn("Link to {}: {}", cloud, lastError);
+    public void lost(Throwable cause) {
+        if (cause == null) return; // closed by us
+        lastError = "connection lost: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage());
+        if (up) LOG.warn("Link to {}: {}", cloud, lastError);
         up = false;
         synchronized (lock) {
             lock.notifyAll();
@@ -370,39 +353,21 @@ final class Link implements MqttCallbackExtended, Runnable {
     }
 
     @Override
-    public void messageArrived(String topic, MqttMessage message) throws Exception {
+    public void received(String topic, byte[] payload, int qos) throws Exception {
         for (BridgeRule r : spec.rules()) {
             String local = r.toLocal(topic);
             if (local != null) {
-                bus.publish(local, message.getPayload(), Math.min(message.getQos(), Math.max(r.qos(), 0)), false);
+                bus.publish(local, payload, Math.min(qos, r.qos()), false);
                 received.incrementAndGet();
                 return;
             }
         }
     }
 
-    @Override
-    public void deliveryComplete(IMqttDeliveryToken token) {
-    }
-
     private void disconnect() {
-        MqttAsyncClient c = client;
+        CloudClient c = client;
         client = null;
-        if (c == null) return;
-        try {
-            if (c.isConnected()) c.disconnect(1000).waitForCompletion(2000);
-        } catch (MqttException e) {
-            try {
-                c.disconnectForcibly(100, 100);
-            } catch (MqttException ignored) {
-                // gone
-            }
-        }
-        try {
-            c.close(true);
-        } catch (MqttException e) {
-            // gone
-        }
+        if (c != null) c.close(true);
     }
 
     // ------------------------------------------------------------------ status
@@ -414,11 +379,9 @@ final class Link implements MqttCallbackExtended, Runnable {
         } catch (RuntimeException e) {
             q = -1;
         }
-        queued = q;
-        String json = "{\"cloud\":\"" + cloud + "\",\"status\":\"" + state + "\",\"endpoint\":\"" + spec.host() + ":" + spec.port()
-                + "\",\"since\":\"" + since + "\",\"queued\":" + q + ",\"sent\":" + sent.get() + ",\"received\":" + received.get()
-                + ",\"refused\":" + refused.get() + ",\"dropped\":" + (consumer == null ? 0 : consumer.dropped())
-                + ",\"last_error\":\"" + escape(lastError) + "\"}";
+        String json = "{\"cloud\":\"" + cloud + "\",\"status\":\"" + state + "\",\"endpoint\":\"" + uri + "\",\"since\":\"" + since
+                + "\",\"queued\":" + q + ",\"sent\":" + sent.get() + ",\"received\":" + received.get() + ",\"refused\":" + refused.get()
+                + ",\"dropped\":" + (consumer == null ? 0 : consumer.dropped()) + ",\"last_error\":\"" + escape(lastError) + "\"}";
         try {
             bus.publish(BridgeRuntime.statusTopic(cloud), json.getBytes(StandardCharsets.UTF_8), 1, true);
         } catch (Bus.BusException e) {

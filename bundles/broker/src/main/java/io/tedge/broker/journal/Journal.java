@@ -427,6 +427,31 @@ public final class Journal implements Closeable {
         private ByteBuffer body = ByteBuffer.allocate(4096);
         private final CRC32C crc = new CRC32C();
         private long skippedCorrupt;
+        // read-ahead: readers go forward, so one pread serves many small records
+        private final ByteBuffer ahead = ByteBuffer.allocate(64 * 1024);
+        private Segment aheadSeg;
+        private long aheadStart = -1;
+        private int aheadLen;
+
+        /** Fills dst with the bytes at the global position, which lie before segEnd. */
+        private void read(Segment seg, ByteBuffer dst, long at, long segEnd) throws IOException {
+            int need = dst.remaining();
+            if (aheadSeg != seg || at < aheadStart || at + need > aheadStart + aheadLen) {
+                if (need > ahead.capacity()) {
+                    readFully(seg.channel, dst, at - seg.base);
+                    return;
+                }
+                ahead.clear();
+                int n = (int) Math.min(ahead.capacity(), segEnd - at);
+                if (n < need) n = need;
+                ahead.limit(n);
+                readFully(seg.channel, ahead, at - seg.base);
+                aheadSeg = seg;
+                aheadStart = at;
+                aheadLen = n;
+            }
+            dst.put(ahead.array(), (int) (at - aheadStart), need);
+        }
 
         public Reader(long from) {
             seek(from);
@@ -460,10 +485,13 @@ public final class Journal implements Closeable {
                     pos = seg.end();
                     continue;
                 }
-                long off = pos - seg.base;
+                if (pos + HEADER > segEnd) {
+                    skipCorrupt(seg, "truncated record header");
+                    continue;
+                }
                 head.clear();
                 try {
-                    readFully(seg.channel, head, off);
+                    read(seg, head, pos, segEnd);
                 } catch (IOException | RuntimeException e) {
                     if (closed) return null;
                     throw e instanceof IOException io ? io : new IOException(e);
@@ -477,7 +505,7 @@ public final class Journal implements Closeable {
                 }
                 if (body.capacity() < len) body = ByteBuffer.allocate(Math.max(len, body.capacity() * 2));
                 body.clear().limit(len);
-                readFully(seg.channel, body, off + HEADER);
+                read(seg, body, pos + HEADER, segEnd);
                 body.flip();
                 crc.reset();
                 crc.update(body.array(), 0, len);
