@@ -150,11 +150,6 @@ public class BridgeRuntime implements ConfigurationListener {
         for (Map.Entry<String, CloudConnector> e : connectors.entrySet()) {
             String cloud = e.getKey();
             if (!"true".equalsIgnoreCase(cfg.get(cloud + ".connect"))) continue;
-            if (!connected.containsKey(cloud)) {
-                Hashtable<String, Object> p = new Hashtable<>();
-                p.put(CloudConnector.CLOUD, cloud);
-                connected.put(cloud, ctx.registerService(CloudConnected.class, () -> cloud, p));
-            }
             CloudLink spec;
             SSLContext tls;
             try {
@@ -167,17 +162,26 @@ public class BridgeRuntime implements ConfigurationListener {
                     lastProblem.put(cloud, msg);
                 }
                 stopLink(cloud);
+                ServiceRegistration<CloudConnected> reg = connected.remove(cloud);
+                if (reg != null) reg.unregister();
                 publishError(cloud, msg);
                 continue;
             }
             lastProblem.remove(cloud);
             Running r = links.get(cloud);
-            if (r != null && r.spec().equals(spec)) continue;
-            stopLink(cloud);
-            Link link = new Link(cloud, spec, bus, tls, settings(cfg));
-            links.put(cloud, new Running(link, spec));
-            link.start();
-            LOG.info("Link to {} started ({}:{})", cloud, spec.host(), spec.port());
+            if (r == null || !r.spec().equals(spec)) {
+                stopLink(cloud);
+                Link link = new Link(cloud, spec, bus, tls, settings(cfg));
+                links.put(cloud, new Running(link, spec));
+                link.start();
+                LOG.info("Link to {} started ({}:{})", cloud, spec.host(), spec.port());
+            }
+            // only now, with the link's cursor in place, may the cloud's mapper produce output for it
+            if (!connected.containsKey(cloud)) {
+                Hashtable<String, Object> p = new Hashtable<>();
+                p.put(CloudConnector.CLOUD, cloud);
+                connected.put(cloud, ctx.registerService(CloudConnected.class, () -> cloud, p));
+            }
         }
     }
 
