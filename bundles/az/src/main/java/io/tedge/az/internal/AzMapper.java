@@ -12,6 +12,8 @@ import org.osgi.service.component.annotations.Reference;
 import io.tedge.api.BusMessage;
 import io.tedge.api.CloudConnected;
 import io.tedge.api.Mapper;
+import io.tedge.mapper.thinedge.ThinEdgeJson;
+import io.tedge.mapper.thinedge.Timestamp;
 
 /**
  * The Azure IoT Hub mapper, as thin-edge.io 0.4.3's {@code tedge-mapper az}: Thin Edge JSON on

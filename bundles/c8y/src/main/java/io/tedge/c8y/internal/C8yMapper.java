@@ -1,10 +1,17 @@
 package io.tedge.c8y.internal;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -13,6 +20,8 @@ import org.osgi.service.component.annotations.Reference;
 import io.tedge.api.BusMessage;
 import io.tedge.api.CloudConnected;
 import io.tedge.api.Mapper;
+import io.tedge.mapper.thinedge.ThinEdgeJson;
+import io.tedge.mapper.thinedge.Timestamp;
 
 /**
  * The Cumulocity mapper: Thin Edge JSON measurements to Cumulocity JSON measurements, as
@@ -52,6 +61,8 @@ public class C8yMapper implements Mapper {
     static final int MAX_PAYLOAD = 16184;
     /** Characters of the input quoted in the too-large error, as thin-edge.io 0.12 does. */
     static final int QUOTED_INPUT_CHARS = 50;
+
+    private static final JsonFactory JSON = JsonFactory.builder().build();
 
     private final Clock clock;
     private final Set<String> children = ConcurrentHashMap.newKeySet();
@@ -110,7 +121,8 @@ public class C8yMapper implements Mapper {
 
     /** The Cumulocity JSON measurement; {@code addTime}, when not null, is appended as time. */
     static byte[] toC8yJson(ThinEdgeJson.Measurement m, String child, Timestamp addTime) {
-        return ThinEdgeJson.write(g -> {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();
             g.writeStringField("type", MEASUREMENT_TYPE);
             if (child != null) {
@@ -142,7 +154,10 @@ public class C8yMapper implements Mapper {
             }
             if (addTime != null) g.writeStringField(ThinEdgeJson.TIME, addTime.render());
             g.writeEndObject();
-        });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write JSON to memory", e);
+        }
+        return out.toByteArray();
     }
 
     static String tooLarge(BusMessage in, int size) {

@@ -1,4 +1,4 @@
-package io.tedge.c8y.internal;
+package io.tedge.mapper.thinedge;
 
 import java.time.Clock;
 import java.time.OffsetDateTime;
@@ -20,6 +20,9 @@ import java.time.OffsetDateTime;
  * {@code .500}, {@code .123456789} stays), then the offset as {@code ±hh:mm}, {@code Z}
  * becoming {@code +00:00}.
  *
+ * <p>Instances come from {@link #now} or from parsing a message's {@code time}; the
+ * constructor does not check the ranges below.
+ *
  * @param year          0 to 9999
  * @param month         1 to 12
  * @param day           1 to the length of the month
@@ -29,7 +32,7 @@ import java.time.OffsetDateTime;
  * @param nano          0 to 999,999,999
  * @param offsetSeconds the offset from UTC, east positive
  */
-record Timestamp(int year, int month, int day, int hour, int minute, int second, int nano, int offsetSeconds) {
+public record Timestamp(int year, int month, int day, int hour, int minute, int second, int nano, int offsetSeconds) {
 
     static final String TOO_SHORT = "premature end of input";
     static final String INVALID = "input contains invalid characters";
@@ -75,15 +78,24 @@ record Timestamp(int year, int month, int day, int hour, int minute, int second,
         return new Timestamp(year, month, day, hour, minute, second, nano, offset);
     }
 
-    /** The current time of the clock, in the clock's zone offset, with the clock's precision. */
-    static Timestamp now(Clock clock) {
+    /**
+     * The current time of the clock, in the clock's zone offset, with the clock's precision.
+     *
+     * @param clock the clock to read
+     * @return the time now
+     */
+    public static Timestamp now(Clock clock) {
         OffsetDateTime t = OffsetDateTime.now(clock);
         return new Timestamp(t.getYear(), t.getMonthValue(), t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond(),
                 t.getNano(), t.getOffset().getTotalSeconds());
     }
 
-    /** RFC 3339, as chrono's {@code to_rfc3339} prints it. */
-    String render() {
+    /**
+     * RFC 3339, as chrono's {@code to_rfc3339} prints it.
+     *
+     * @return the text, e.g. {@code 2021-04-30T17:03:14.500+02:00}
+     */
+    public String render() {
         StringBuilder sb = new StringBuilder(35);
         pad(sb, year, 4).append('-');
         pad(sb, month, 2).append('-');
@@ -108,6 +120,7 @@ record Timestamp(int year, int month, int day, int hour, int minute, int second,
         return sb.toString();
     }
 
+    /** The same as {@link #render()}. */
     @Override
     public String toString() {
         return render();

@@ -1,4 +1,4 @@
-package io.tedge.c8y.internal;
+package io.tedge.mapper.thinedge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

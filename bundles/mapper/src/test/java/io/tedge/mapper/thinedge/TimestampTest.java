@@ -1,4 +1,4 @@
-package io.tedge.az.internal;
+package io.tedge.mapper.thinedge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

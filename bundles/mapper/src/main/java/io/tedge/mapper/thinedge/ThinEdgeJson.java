@@ -1,4 +1,4 @@
-package io.tedge.c8y.internal;
+package io.tedge.mapper.thinedge;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -41,14 +41,17 @@ import com.fasterxml.jackson.core.JsonToken;
  * for a number given as {@code time}, which gets 0.2.0's clearer {@code Not a timestamp: ...}
  * text. A payload that is not UTF-8 gets 0.2.0's {@code Invalid UTF8: ...} text.
  *
- * <p>This class is the same in the c8y and az bundles (each jar stays self-contained).
+ * <p>The cloud mappers (c8y, az) share this one parser: they {@link #parse parse} a payload into
+ * a {@link Measurement} and write it out in their cloud's format, or as Thin Edge JSON again
+ * with {@link #toJson}.
  */
-final class ThinEdgeJson {
+public final class ThinEdgeJson {
 
     /** Longest excerpt of the input in an error message, in characters. */
     static final int EXCERPT_CHARS = 80;
 
-    static final String TIME = "time";
+    /** The name of the optional time of a message, {@value}: an RFC 3339 {@link Timestamp}. */
+    public static final String TIME = "time";
     static final String TIME_FORMAT = "YYYY-MM-DDThh:mm:ss.sss.\u00b1hh:mm";
 
     private static final JsonFactory JSON = JsonFactory.builder().build();
@@ -56,39 +59,67 @@ final class ThinEdgeJson {
     private ThinEdgeJson() {
     }
 
-    /** One entry of a measurement message, in input order. */
-    sealed interface Entry permits Time, Single, Group {
+    /**
+     * One entry of a measurement message, in input order: a {@link Time}, a {@link Single} value
+     * or a {@link Group} of values.
+     */
+    public sealed interface Entry permits Time, Single, Group {
     }
 
-    /** The {@code time} of the message. */
-    record Time(Timestamp value) implements Entry {
+    /**
+     * The {@code time} of the message.
+     *
+     * @param value the time, as parsed
+     */
+    public record Time(Timestamp value) implements Entry {
     }
 
-    /** A single value: a name and a JSON number, as written in the input. */
-    record Single(String name, String number) implements Entry {
+    /**
+     * A single value: a name and a JSON number, as written in the input. The constructor does not
+     * check the number; {@link ThinEdgeJson#parse} only makes valid ones.
+     *
+     * @param name   the measurement name (or, in a group, the value's key)
+     * @param number the JSON number text, copied into the output as it is
+     */
+    public record Single(String name, String number) implements Entry {
     }
 
-    /** A group of single values. */
-    record Group(String name, List<Single> values) implements Entry {
-        Group {
+    /**
+     * A group of single values (a multi-value measurement).
+     *
+     * @param name   the group name
+     * @param values its values in input order, at least one after a parse; an unmodifiable copy
+     */
+    public record Group(String name, List<Single> values) implements Entry {
+        /** Copies the values. */
+        public Group {
             values = List.copyOf(values);
         }
     }
 
-    /** A valid Thin Edge JSON measurement message. */
-    record Measurement(List<Entry> entries) {
-        Measurement {
+    /**
+     * A valid Thin Edge JSON measurement message, as {@link ThinEdgeJson#parse} returns it.
+     *
+     * @param entries the entries in input order; an unmodifiable copy
+     */
+    public record Measurement(List<Entry> entries) {
+        /** Copies the entries. */
+        public Measurement {
             entries = List.copyOf(entries);
         }
 
-        /** Whether the message has its own {@code time}. */
-        boolean hasTime() {
+        /**
+         * Whether the message has its own {@code time}.
+         *
+         * @return true if one of the entries is a {@link Time}
+         */
+        public boolean hasTime() {
             return entries.stream().anyMatch(e -> e instanceof Time);
         }
     }
 
     /** Not Thin Edge JSON; the message is the full error text for the user. */
-    static final class InvalidThinEdgeJson extends Exception {
+    public static final class InvalidThinEdgeJson extends Exception {
         private static final long serialVersionUID = 1L;
 
         InvalidThinEdgeJson(String message) {
@@ -96,16 +127,27 @@ final class ThinEdgeJson {
         }
     }
 
-    /** Parses and validates one message. */
-    static Measurement parse(byte[] payload) throws InvalidThinEdgeJson {
+    /**
+     * Parses and validates one message.
+     *
+     * @param payload the message as received, UTF-8
+     * @return the measurement, entries in input order
+     * @throws InvalidThinEdgeJson if the payload is not valid Thin Edge JSON; its message is
+     *                             the error text thin-edge.io would give
+     */
+    public static Measurement parse(byte[] payload) throws InvalidThinEdgeJson {
         return new Reader(payload).read();
     }
 
     /**
      * Writes the measurement as compact Thin Edge JSON, entries in order, numbers as given, the
-     * time re-rendered; {@code addTime}, when not null, is appended as {@code time}.
+     * time re-rendered.
+     *
+     * @param m       the measurement
+     * @param addTime appended as {@code time} when not null (give null if {@code m} has a time)
+     * @return the JSON text, UTF-8
      */
-    static byte[] toJson(Measurement m, Timestamp addTime) {
+    public static byte[] toJson(Measurement m, Timestamp addTime) {
         return write(g -> {
             g.writeStartObject();
             for (Entry e : m.entries()) {

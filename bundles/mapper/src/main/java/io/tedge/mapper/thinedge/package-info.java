@@ -1,0 +1,10 @@
+/**
+ * Thin Edge JSON, shared by the cloud mappers: the parser and validator of measurement messages
+ * (with thin-edge.io's rules and error texts), the ordered model it yields, the Thin Edge JSON
+ * writer, and the RFC 3339 timestamp as thin-edge.io reads and prints it. It is plain Java with no
+ * OSGi services; no third-party type appears in its API, so the JSON library behind it can be
+ * upgraded by refreshing only this bundle.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package io.tedge.mapper.thinedge;
