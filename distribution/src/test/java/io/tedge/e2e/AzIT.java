@@ -42,7 +42,7 @@ class AzIT {
         set("az.root.cert.path", ca.toString());
         set("bridge.reconnect.initial_ms", "200");
         set("bridge.reconnect.max_ms", "1000");
-        assertThat(Agent.run(cfg, "cert", "create", "--device-id", "dev-az").code()).isZero();
+        ok(Agent.run(cfg, "cert", "create", "--device-id", "dev-az"));
         String show = Agent.run(cfg, "cert", "show").out();
         String thumb = show.substring(show.indexOf("Thumbprint: ") + 12).trim();
         hub.registerDevice("dev-az", thumb);
@@ -68,13 +68,13 @@ class AzIT {
             assertThat(hub.connectAttempts()).anyMatch(a -> "myhub.azure-devices.net/dev-az/?api-version=2021-04-12".equals(a.username()));
 
             // Thin Edge JSON through the az mapper, with a timestamp
-            assertThat(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements", "{\"temperature\": 12}").code()).isZero();
+            ok(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements", "{\"temperature\": 12}"));
             AzMqttStandIn.Telemetry t = hub.awaitTelemetry(x -> x.text().contains("temperature"), T);
             assertThat(t.topic()).startsWith("devices/dev-az/messages/events/");
             assertThat(t.text()).contains("\"temperature\":12").contains("\"time\":");
 
             // raw telemetry passes through as it is; QoS 2 goes up as QoS 1
-            assertThat(agent.tedge("mqtt", "pub", "-q", "2", "az/messages/events/", "{\"raw\":true}").code()).isZero();
+            ok(agent.tedge("mqtt", "pub", "-q", "2", "az/messages/events/", "{\"raw\":true}"));
             AzMqttStandIn.Telemetry raw = hub.awaitTelemetry(x -> x.text().equals("{\"raw\":true}"), T);
             assertThat(raw.topic()).isEqualTo("devices/dev-az/messages/events/");
             assertThat(hub.qos2Violations()).isEmpty();
@@ -102,7 +102,7 @@ class AzIT {
             assertThat(d.code()).isZero();
             hub.awaitDisconnected("dev-az", T);
             int before = hub.telemetry().size();
-            assertThat(agent.tedge("mqtt", "pub", "-q", "1", "az/messages/events/", "{\"after\":1}").code()).isZero();
+            ok(agent.tedge("mqtt", "pub", "-q", "1", "az/messages/events/", "{\"after\":1}"));
             assertThat(hub.connectedDevices()).doesNotContain("dev-az");
             assertThat(hub.telemetry()).hasSize(before);
             Agent.Result test = agent.tedge("connect", "az", "--test");
@@ -114,8 +114,8 @@ class AzIT {
     void azTimestampCanBeSwitchedOff() throws Exception {
         set("az.mapper.timestamp", "false");
         try (Agent agent = new Agent(cfg, port).startAndWait()) {
-            assertThat(agent.tedge("connect", "az").code()).isZero();
-            assertThat(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements", "{\"humidity\": 40}").code()).isZero();
+            ok(agent.tedge("connect", "az"));
+            ok(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements", "{\"humidity\": 40}"));
             AzMqttStandIn.Telemetry t = hub.awaitTelemetry(x -> x.text().contains("humidity"), T);
             assertThat(t.text()).isEqualTo("{\"humidity\":40}");
         }
@@ -130,31 +130,36 @@ class AzIT {
             set("c8y.mqtt", c8y.hostPort());
             set("c8y.http", rest.hostPort());
             set("c8y.root.cert.path", c8yPki.writeCaPem(dir.resolve("c8y-root.pem")).toString());
-            assertThat(Agent.runWithEnv(cfg, Map.of("C8YPASS", "pw"), "cert", "upload", "c8y", "--user", "admin").code()).isZero();
+            ok(Agent.runWithEnv(cfg, Map.of("C8YPASS", "pw"), "cert", "upload", "c8y", "--user", "admin"));
             try (Agent agent = new Agent(cfg, port).startAndWait()) {
-                assertThat(agent.tedge("connect", "c8y").code()).isZero();
-                assertThat(agent.tedge("connect", "az").code()).isZero();
+                ok(agent.tedge("connect", "c8y"));
+                ok(agent.tedge("connect", "az"));
                 String status = agent.tedge("status").out();
                 assertThat(status).contains("c8y").contains("az");
 
-                assertThat(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements", "{\"both\": 1}").code()).isZero();
+                ok(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements", "{\"both\": 1}"));
                 c8y.awaitMeasurement(j -> j.json().containsKey("both"), T);
                 hub.awaitTelemetry(x -> x.text().contains("\"both\":1"), T);
 
-                assertThat(agent.tedge("mqtt", "pub", "-q", "1", "c8y/s/us", "211,7").code()).isZero();
-                assertThat(agent.tedge("mqtt", "pub", "-q", "1", "az/messages/events/", "{\"azonly\":1}").code()).isZero();
+                ok(agent.tedge("mqtt", "pub", "-q", "1", "c8y/s/us", "211,7"));
+                ok(agent.tedge("mqtt", "pub", "-q", "1", "az/messages/events/", "{\"azonly\":1}"));
                 c8y.awaitSmartRest("211,7", T);
                 hub.awaitTelemetry(x -> x.text().contains("azonly"), T);
                 assertThat(c8y.received()).noneMatch(r -> r.text().contains("azonly") || r.topic().startsWith("devices/"));
                 assertThat(hub.received()).noneMatch(r -> r.text().contains("211,7") || r.topic().startsWith("s/") || r.topic().startsWith("measurement/"));
 
                 // disconnecting one leaves the other running
-                assertThat(agent.tedge("disconnect", "c8y").code()).isZero();
+                ok(agent.tedge("disconnect", "c8y"));
                 c8y.awaitDisconnected("dev-az", T);
-                assertThat(agent.tedge("mqtt", "pub", "-q", "1", "az/messages/events/", "{\"still\":1}").code()).isZero();
+                ok(agent.tedge("mqtt", "pub", "-q", "1", "az/messages/events/", "{\"still\":1}"));
                 hub.awaitTelemetry(x -> x.text().contains("still"), T);
             }
         }
         assertThat(Files.readString(cfg.resolve("tedge.toml"))).contains("[az]");
+    }
+
+    static Agent.Result ok(Agent.Result r) {
+        assertThat(r.code()).as(r.toString()).isZero();
+        return r;
     }
 }

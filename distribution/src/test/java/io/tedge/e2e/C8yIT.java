@@ -69,7 +69,7 @@ class C8yIT {
     }
 
     private void createAndUpload(String id) throws Exception {
-        assertThat(Agent.run(cfg, "cert", "create", "--device-id", id).code()).isZero();
+        ok(Agent.run(cfg, "cert", "create", "--device-id", id));
         Agent.Result up = Agent.runWithEnv(cfg, Map.of("C8YPASS", "secret"), "cert", "upload", "c8y", "--user", "admin");
         assertThat(up.code()).as(up.toString()).isZero();
     }
@@ -84,18 +84,18 @@ class C8yIT {
             cloud.awaitConnected("dev-c8y", T);
 
             // SmartREST from the command line, as in thin-edge.io's tutorial
-            assertThat(agent.tedge("mqtt", "pub", "c8y/s/us", "211,20").code()).isZero();
+            ok(agent.tedge("mqtt", "pub", "c8y/s/us", "211,20"));
             cloud.awaitSmartRest("211,20", T);
 
             // Thin Edge JSON through the mapper
-            assertThat(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements", "{\"temperature\": 21.3, \"pressure\": {\"in\": 1.5}}").code()).isZero();
+            ok(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements", "{\"temperature\": 21.3, \"pressure\": {\"in\": 1.5}}"));
             C8yMqttStandIn.JsonMessage m = cloud.awaitMeasurement(j -> j.json().containsKey("temperature"), T);
             assertThat(m.json().get("type")).isEqualTo("ThinEdgeMeasurement");
             assertThat(m.json().toString()).contains("temperature={temperature={value=21.3}}").contains("pressure={in={value=1.5}}");
             assertThat(m.json()).containsKey("time");
 
             // a child device is registered first
-            assertThat(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements/child1", "{\"t\": 5}").code()).isZero();
+            ok(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements/child1", "{\"t\": 5}"));
             cloud.awaitSmartRest(l -> l.line().equals("101,child1,child1,thin-edge.io-child"), T);
             C8yMqttStandIn.JsonMessage child = cloud.awaitMeasurement(j -> j.json().containsKey("externalSource"), T);
             assertThat(child.json().get("externalSource").toString()).contains("child1").contains("c8y_Serial");
@@ -128,7 +128,7 @@ class C8yIT {
                 Agent.Result d = restarted.tedge("disconnect", "c8y");
                 assertThat(d.code()).as(d.toString()).isZero();
                 cloud.awaitDisconnected("dev-c8y", T);
-                assertThat(restarted.tedge("mqtt", "pub", "-q", "1", "c8y/s/us", "211,99").code()).isZero();
+                ok(restarted.tedge("mqtt", "pub", "-q", "1", "c8y/s/us", "211,99"));
                 Agent.Result notConnected = restarted.tedge("connect", "c8y", "--test");
                 assertThat(notConnected.code()).isEqualTo(1);
                 assertThat(notConnected.err()).contains("not connected");
@@ -141,7 +141,7 @@ class C8yIT {
 
     @Test
     void aCertificateTheCloudDoesNotTrustFailsConnectClearly() throws Exception {
-        assertThat(Agent.run(cfg, "cert", "create", "--device-id", "dev-unknown").code()).isZero();
+        ok(Agent.run(cfg, "cert", "create", "--device-id", "dev-unknown"));
         try (Agent agent = new Agent(cfg, port()).startAndWait()) {
             Agent.Result c = agent.tedge("connect", "c8y");
             assertThat(c.code()).isEqualTo(1);
@@ -167,7 +167,7 @@ class C8yIT {
         createAndUpload("dev-outage");
         Agent agent = new Agent(cfg, port()).startAndWait();
         try {
-            assertThat(agent.tedge("connect", "c8y").code()).isZero();
+            ok(agent.tedge("connect", "c8y"));
             long outageStart = System.nanoTime();
             cloud.setAvailable(false);
             cloud.awaitDisconnected("dev-outage", T);
@@ -205,13 +205,13 @@ class C8yIT {
     void updatingTheConnectorBundleWhileMessagesFlowLosesNone() throws Exception {
         createAndUpload("dev-swap");
         try (Agent agent = new Agent(cfg, port()).startAndWait()) {
-            assertThat(agent.tedge("connect", "c8y").code()).isZero();
+            ok(agent.tedge("connect", "c8y"));
             cloud.awaitConnected("dev-swap", T);
             int connects = cloud.connectCount();
             int n = 3000;
             MqttAsyncClient pub = new MqttAsyncClient("tcp://127.0.0.1:" + agent.port, "swap-publisher", new MemoryPersistence());
             MqttConnectOptions o = new MqttConnectOptions();
-            o.setMaxInflight(200);
+            o.setMaxInflight(1000);
             pub.connect(o).waitForCompletion(10_000);
             List<IMqttDeliveryToken> tokens = new ArrayList<>();
             Path jar = Agent.HOME.resolve("deploy/tedge-c8y.jar");
@@ -236,5 +236,10 @@ class C8yIT {
             assertThat(order).hasSize(n);
             for (int i = 0; i < n; i++) assertThat(order.get(i)).isEqualTo("200,c8y_Swap,n," + i);
         }
+    }
+
+    static Agent.Result ok(Agent.Result r) {
+        assertThat(r.code()).as(r.toString()).isZero();
+        return r;
     }
 }

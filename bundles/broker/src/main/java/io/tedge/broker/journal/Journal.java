@@ -74,7 +74,8 @@ public final class Journal implements Closeable {
     static final class Segment {
         final long base;
         final Path path;
-        final FileChannel channel;
+        volatile FileChannel channel;
+        volatile boolean deleted;
         volatile long size;
 
         Segment(long base, Path path, FileChannel channel, long size) {
@@ -87,6 +88,43 @@ public final class Journal implements Closeable {
         long end() {
             return base + size;
         }
+
+        /**
+         * Runs one I/O operation on the segment's channel so that a thread's interrupt cannot
+         * break the journal: a FileChannel closes itself when a thread blocked in it is
+         * interrupted, so the interrupt flag is cleared for the operation (and restored after),
+         * and a channel closed anyway (interrupt during the call) is reopened and the operation,
+         * positional and so idempotent, done again.
+         */
+        <T> T io(IoOp<T> op) throws IOException {
+            boolean interrupted = Thread.interrupted();
+            try {
+                for (int attempt = 0; ; attempt++) {
+                    FileChannel ch = channel;
+                    try {
+                        return op.run(ch);
+                    } catch (java.nio.channels.ClosedChannelException e) {
+                        if (deleted || attempt >= 100) throw e; // another thread may interrupt us again: retry
+                        Thread.interrupted();
+                        reopen(ch);
+                    }
+                }
+            } finally {
+                if (interrupted || Thread.interrupted()) Thread.currentThread().interrupt();
+            }
+        }
+
+        private synchronized void reopen(FileChannel broken) throws IOException {
+            if (channel == broken) {
+                LOG.debug("Reopening journal segment {} after an interrupt closed its channel", path.getFileName());
+                channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            }
+        }
+    }
+
+    /** An I/O operation on a channel. */
+    interface IoOp<T> {
+        T run(FileChannel ch) throws IOException;
     }
 
     private Journal(Path dir, long maxSize, boolean fsync) throws IOException {
@@ -274,12 +312,17 @@ public final class Journal implements Closeable {
     private void writeBuffer() throws IOException {
         if (buffer.position() == 0) return;
         buffer.flip();
-        long at = active.size;
-        while (buffer.hasRemaining()) {
-            at += active.channel.write(buffer, at);
-        }
-        if (fsync) active.channel.force(false);
-        active.size = at;
+        final Segment seg = active;
+        final long start = seg.size;
+        final int bufStart = buffer.position();
+        long at = seg.io(ch -> {
+            buffer.position(bufStart);
+            long pos = start;
+            while (buffer.hasRemaining()) pos += ch.write(buffer, pos);
+            if (fsync) ch.force(false);
+            return pos;
+        });
+        seg.size = at;
         buffer.clear();
         end = active.end();
         notifyLock.lock();
@@ -291,7 +334,10 @@ public final class Journal implements Closeable {
     }
 
     private void rollSegment() throws IOException {
-        active.channel.force(false);
+        active.io(ch -> {
+            ch.force(false);
+            return null;
+        });
         active = newSegment(active.end());
         enforceLimit();
     }
@@ -319,6 +365,7 @@ public final class Journal implements Closeable {
                 segments.remove(0);
             }
             try {
+                oldest.deleted = true;
                 oldest.channel.close();
                 Files.deleteIfExists(oldest.path);
             } catch (IOException e) {
@@ -438,14 +485,21 @@ public final class Journal implements Closeable {
             int need = dst.remaining();
             if (aheadSeg != seg || at < aheadStart || at + need > aheadStart + aheadLen) {
                 if (need > ahead.capacity()) {
-                    readFully(seg.channel, dst, at - seg.base);
+                    final int dstStart = dst.position();
+                    seg.io(ch -> {
+                        dst.position(dstStart);
+                        readFully(ch, dst, at - seg.base);
+                        return null;
+                    });
                     return;
                 }
                 ahead.clear();
-                int n = (int) Math.min(ahead.capacity(), segEnd - at);
-                if (n < need) n = need;
-                ahead.limit(n);
-                readFully(seg.channel, ahead, at - seg.base);
+                final int n = (int) Math.max(need, Math.min(ahead.capacity(), segEnd - at));
+                seg.io(ch -> {
+                    ahead.clear().limit(n);
+                    readFully(ch, ahead, at - seg.base);
+                    return null;
+                });
                 aheadSeg = seg;
                 aheadStart = at;
                 aheadLen = n;
@@ -571,7 +625,12 @@ public final class Journal implements Closeable {
             if (closed) return;
             try {
                 writeBuffer();
-                if (active != null) active.channel.force(true);
+                if (active != null) {
+                    active.io(ch -> {
+                        ch.force(true);
+                        return null;
+                    });
+                }
             } catch (IOException e) {
                 LOG.warn("Could not flush the journal on close: {}", e.toString());
             }

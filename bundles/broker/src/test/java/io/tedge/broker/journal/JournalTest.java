@@ -213,4 +213,64 @@ class JournalTest {
                     .isInstanceOf(IOException.class).hasMessageContaining("in use by another process");
         }
     }
+
+    @Test
+    void anInterruptedCallerNeitherFailsNorBreaksTheJournal() throws Exception {
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            JournalConsumer c = new JournalConsumer(j, j.cursor("i", List.of("#")));
+            // a FileChannel closes itself when an interrupted thread uses it; the journal must not care
+            Thread.currentThread().interrupt();
+            j.write("t", b("while interrupted"), 1, false);
+            assertThat(Thread.currentThread().isInterrupted()).as("the caller's interrupt is kept").isTrue();
+            List<BusMessage> got;
+            try {
+                got = c.poll(10, Duration.ZERO);
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(got).extracting(BusMessage::text).containsExactly("while interrupted");
+            j.write("t", b("after"), 1, false);
+            assertThat(drain(j, 0)).containsExactly("t while interrupted", "t after");
+        }
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            assertThat(drain(j, 0)).containsExactly("t while interrupted", "t after");
+        }
+    }
+
+    @Test
+    void readersInterruptedAtRandomWhileWritersWriteLoseNothing() throws Exception {
+        try (Journal j = Journal.open(dir, 8 << 20, false)) {
+            int n = 5000;
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < n; i++) j.write("t", b("m" + i), 1, false);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            JournalConsumer c = new JournalConsumer(j, j.cursor("r", List.of("#")));
+            Thread reader = new Thread(() -> {
+                while (seen.size() < n) {
+                    try {
+                        for (BusMessage m : c.poll(100, Duration.ofMillis(50))) seen.add(m.text());
+                    } catch (InterruptedException e) {
+                        // interrupted in the wait: go on
+                    }
+                }
+            });
+            reader.start();
+            writer.start();
+            while (writer.isAlive()) {
+                // an interrupt every 50 µs: far more than any component sends, at random points of the I/O
+                reader.interrupt();
+                writer.interrupt();
+                java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+            }
+            writer.join();
+            reader.join(10_000);
+            assertThat(seen).hasSize(n);
+            for (int i = 0; i < n; i++) assertThat(seen.get(i)).isEqualTo("m" + i);
+        }
+    }
 }
