@@ -63,7 +63,7 @@ final class FakeBus implements Bus {
 
     @Override
     public DurableConsumer consumer(String name, Collection<String> filters) {
-        throw new UnsupportedOperationException("no durable consumers in this fake");
+        throw new IllegalStateException("this fake bus has no durable consumers");
     }
 
     int openSubscriptions() {
