@@ -35,7 +35,10 @@ public interface DurableConsumer extends AutoCloseable {
     /** Position of the last committed message, or -1 when nothing was committed yet. */
     long committed();
 
-    /** Number of journaled messages after the commit point that match the filters, or an estimate. */
+    /**
+     * Number of journaled messages after the commit point that match the filters; reads the
+     * backlog, so implementations may stop counting at a limit (the journal's: 100 000).
+     */
     long pending();
 
     /** Messages this consumer lost because the journal was full before it read them. */

@@ -12,6 +12,8 @@ import io.tedge.api.DurableConsumer;
 
 /** A {@link DurableConsumer} over the journal and one cursor. */
 public final class JournalConsumer implements DurableConsumer {
+    /** pending() counts at most this many messages: it reads the backlog, and status asks for it every few seconds. */
+    public static final long PENDING_SCAN_LIMIT = 100_000;
     private final Journal journal;
     private final Cursor cursor;
     private final Journal.Reader reader;
@@ -83,7 +85,7 @@ public final class JournalConsumer implements DurableConsumer {
         Journal.Reader r = journal.new Reader(cursor.committedPosition());
         try {
             BusMessage m;
-            while ((m = r.next()) != null && n < 10_000_000) {
+            while ((m = r.next()) != null && n < PENDING_SCAN_LIMIT) {
                 if (cursor.matches(m.topic())) n++;
             }
         } catch (IOException e) {
