@@ -324,13 +324,10 @@ public final class TedgeConfig {
             while (b.hasRemaining()) ch.write(b);
             ch.force(true);
         }
-        try {
-            if (Files.exists(file)) {
-                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-                Files.setPosixFilePermissions(tmp, perms);
-            }
-        } catch (UnsupportedOperationException | IOException e) {
-            // not a POSIX file system: keep the default permissions
+        // keep the file's permissions (on a POSIX file system; elsewhere the defaults)
+        if (Files.exists(file) && Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            Files.setPosixFilePermissions(tmp, perms);
         }
         try {
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
