@@ -3,5 +3,5 @@
  * bundle uses to contribute configuration keys. A vendor connector or mapper imports only this.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.tedge.api;

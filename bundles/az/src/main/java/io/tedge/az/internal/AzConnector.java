@@ -1,8 +1,11 @@
 package io.tedge.az.internal;
 
-import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import static io.tedge.api.ConnectorConfig.deviceId;
+import static io.tedge.api.ConnectorConfig.path;
+import static io.tedge.api.ConnectorConfig.publish;
+import static io.tedge.api.ConnectorConfig.seconds;
+import static io.tedge.api.ConnectorConfig.value;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +20,7 @@ import io.tedge.api.BridgeRule;
 import io.tedge.api.Bus;
 import io.tedge.api.CloudConnector;
 import io.tedge.api.CloudLink;
+import io.tedge.api.ConnectorConfig.Endpoint;
 
 /**
  * The Azure IoT Hub connector: the MQTT endpoint, the bridge rules and the connection check of
@@ -94,7 +98,7 @@ public class AzConnector implements CloudConnector {
         String host;
         int port;
         if (mqtt != null) {
-            HostPort hp = HostPort.parse(mqtt, "az.mqtt", DEFAULT_PORT);
+            Endpoint hp = Endpoint.parse(mqtt, "az.mqtt", DEFAULT_PORT);
             host = hp.host();
             port = hp.port();
         } else {
@@ -150,76 +154,5 @@ public class AzConnector implements CloudConnector {
         String rest = topic.substring(TWIN_RESPONSE_PREFIX.length());
         int slash = rest.indexOf('/');
         return slash < 0 ? rest : rest.substring(0, slash);
-    }
-
-    private static void publish(Bus bus, String topic, String payload) throws ConnectorException {
-        try {
-            bus.publish(topic, payload.getBytes(StandardCharsets.UTF_8), 1, false);
-        } catch (Bus.BusException e) {
-            throw new ConnectorException("Connection check failed: cannot publish on " + topic + ": " + e.getMessage(), e);
-        }
-    }
-
-    static String deviceId(Map<String, String> config) throws ConnectorException {
-        String id = value(config, "device.id");
-        if (id == null) {
-            throw new ConnectorException("device.id is not set: the device has no certificate yet. "
-                    + "Create one with `tedge cert create --device-id <id>`");
-        }
-        return id;
-    }
-
-    static String value(Map<String, String> config, String key) {
-        String v = config.get(key);
-        return v == null || v.isBlank() ? null : v.trim();
-    }
-
-    private static Path path(Map<String, String> config, String key) {
-        String v = value(config, key);
-        return v == null ? null : Path.of(v);
-    }
-
-    static String seconds(Duration d) {
-        long millis = d.toMillis();
-        if (millis % 1000 == 0) return Long.toString(millis / 1000);
-        return BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString();
-    }
-
-    /** A {@code host[:port]} value; IPv6 addresses in brackets. */
-    record HostPort(String host, int port) {
-        static HostPort parse(String value, String key, int defaultPort) throws ConnectorException {
-            String host = value;
-            String port = null;
-            if (value.startsWith("[")) {
-                int close = value.indexOf(']');
-                if (close < 0) throw invalid(value, key);
-                host = value.substring(1, close);
-                String rest = value.substring(close + 1);
-                if (!rest.isEmpty()) {
-                    if (!rest.startsWith(":")) throw invalid(value, key);
-                    port = rest.substring(1);
-                }
-            } else {
-                int colon = value.lastIndexOf(':');
-                if (colon >= 0 && value.indexOf(':') == colon) {
-                    host = value.substring(0, colon);
-                    port = value.substring(colon + 1);
-                }
-            }
-            if (host.isEmpty()) throw invalid(value, key);
-            if (port == null) return new HostPort(host, defaultPort);
-            try {
-                int p = Integer.parseInt(port);
-                if (p < 1 || p > 65535) throw invalid(value, key);
-                return new HostPort(host, p);
-            } catch (NumberFormatException e) {
-                throw invalid(value, key);
-            }
-        }
-
-        private static ConnectorException invalid(String value, String key) {
-            return new ConnectorException("Invalid value for `" + key + "`: '" + value + "' (expected host:port). Fix it with `tedge config set "
-                    + key + " <host>:<port>`");
-        }
     }
 }

@@ -253,9 +253,9 @@ class C8yConnectorTest {
 
     @Test
     void timeoutInTheMessage() {
-        assertThat(C8yConnector.seconds(Duration.ofSeconds(10))).isEqualTo("10");
-        assertThat(C8yConnector.seconds(Duration.ofMillis(1500))).isEqualTo("1.5");
-        assertThat(C8yConnector.seconds(Duration.ofMillis(250))).isEqualTo("0.25");
+        assertThat(io.tedge.api.ConnectorConfig.seconds(Duration.ofSeconds(10))).isEqualTo("10");
+        assertThat(io.tedge.api.ConnectorConfig.seconds(Duration.ofMillis(1500))).isEqualTo("1.5");
+        assertThat(io.tedge.api.ConnectorConfig.seconds(Duration.ofMillis(250))).isEqualTo("0.25");
     }
 
     @Test
