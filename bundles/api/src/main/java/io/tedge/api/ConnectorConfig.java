@@ -58,6 +58,21 @@ public final class ConnectorConfig {
         }
     }
 
+    /**
+     * The cloud's MQTT endpoint: {@code <cloud>.mqtt} (host[:port]) when set, else
+     * {@code <cloud>.url} on the default port; when neither is set, the error tells how to set
+     * the url, with {@code example} as the value.
+     */
+    public static Endpoint endpoint(Map<String, String> config, String cloud, int defaultPort, String example) throws ConnectorException {
+        String mqtt = value(config, cloud + ".mqtt");
+        if (mqtt != null) return Endpoint.parse(mqtt, cloud + ".mqtt", defaultPort);
+        String url = value(config, cloud + ".url");
+        if (url == null) {
+            throw new ConnectorException(cloud + ".url is not set. Set it with `tedge config set " + cloud + ".url " + example + "`");
+        }
+        return new Endpoint(url, defaultPort);
+    }
+
     /** The trimmed value of a key, or null when it is not set or blank. */
     public static String value(Map<String, String> config, String key) {
         String v = config.get(key);

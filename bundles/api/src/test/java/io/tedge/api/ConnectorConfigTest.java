@@ -42,4 +42,14 @@ class ConnectorConfigTest {
         assertThat(ConnectorConfig.seconds(Duration.ofMillis(1500))).isEqualTo("1.5");
         assertThat(ConnectorConfig.seconds(Duration.ofMillis(250))).isEqualTo("0.25");
     }
+
+    @Test
+    void endpointFromMqttElseUrl() throws Exception {
+        assertThat(ConnectorConfig.endpoint(Map.of("c8y.url", "t.example.com"), "c8y", 8883, "x"))
+                .isEqualTo(new ConnectorConfig.Endpoint("t.example.com", 8883));
+        assertThat(ConnectorConfig.endpoint(Map.of("c8y.url", "t.example.com", "c8y.mqtt", "127.0.0.1:1234"), "c8y", 8883, "x"))
+                .isEqualTo(new ConnectorConfig.Endpoint("127.0.0.1", 1234));
+        assertThatThrownBy(() -> ConnectorConfig.endpoint(Map.of(), "acme", 8883, "acme.example.com"))
+                .hasMessage("acme.url is not set. Set it with `tedge config set acme.url acme.example.com`");
+    }
 }

@@ -1,6 +1,7 @@
 package io.tedge.az.internal;
 
 import static io.tedge.api.ConnectorConfig.deviceId;
+import static io.tedge.api.ConnectorConfig.endpoint;
 import static io.tedge.api.ConnectorConfig.path;
 import static io.tedge.api.ConnectorConfig.publish;
 import static io.tedge.api.ConnectorConfig.seconds;
@@ -89,22 +90,11 @@ public class AzConnector implements CloudConnector {
 
     @Override
     public CloudLink link(Map<String, String> config) throws ConnectorException {
-        String mqtt = value(config, "az.mqtt");
-        String url = value(config, "az.url");
-        if (mqtt == null && url == null) {
-            throw new ConnectorException("az.url is not set. Set it with `tedge config set az.url <your-hub>.azure-devices.net`");
-        }
+        Endpoint endpoint = endpoint(config, "az", DEFAULT_PORT, "<your-hub>.azure-devices.net");
         String deviceId = deviceId(config);
-        String host;
-        int port;
-        if (mqtt != null) {
-            Endpoint hp = Endpoint.parse(mqtt, "az.mqtt", DEFAULT_PORT);
-            host = hp.host();
-            port = hp.port();
-        } else {
-            host = url;
-            port = DEFAULT_PORT;
-        }
+        String host = endpoint.host();
+        int port = endpoint.port();
+        String url = value(config, "az.url");
         String username = (url != null ? url : host) + "/" + deviceId + "/?api-version=" + API_VERSION;
         return new CloudLink(host, port, deviceId, username, KEEP_ALIVE, path(config, "device.key.path"), path(config, "device.cert.path"),
                 path(config, "az.root.cert.path"), rules(deviceId), MAX_QOS, false, MAX_PAYLOAD);

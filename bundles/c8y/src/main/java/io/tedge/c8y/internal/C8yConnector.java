@@ -1,6 +1,7 @@
 package io.tedge.c8y.internal;
 
 import static io.tedge.api.ConnectorConfig.deviceId;
+import static io.tedge.api.ConnectorConfig.endpoint;
 import static io.tedge.api.ConnectorConfig.path;
 import static io.tedge.api.ConnectorConfig.publish;
 import static io.tedge.api.ConnectorConfig.seconds;
@@ -103,22 +104,10 @@ public class C8yConnector implements CloudConnector {
 
     @Override
     public CloudLink link(Map<String, String> config) throws ConnectorException {
-        String mqtt = value(config, "c8y.mqtt");
-        String url = value(config, "c8y.url");
-        if (mqtt == null && url == null) {
-            throw new ConnectorException("c8y.url is not set. Set it with `tedge config set c8y.url <your-tenant>.cumulocity.com`");
-        }
+        Endpoint endpoint = endpoint(config, "c8y", DEFAULT_PORT, "<your-tenant>.cumulocity.com");
         String deviceId = deviceId(config);
-        String host;
-        int port;
-        if (mqtt != null) {
-            Endpoint hp = Endpoint.parse(mqtt, "c8y.mqtt", DEFAULT_PORT);
-            host = hp.host();
-            port = hp.port();
-        } else {
-            host = url;
-            port = DEFAULT_PORT;
-        }
+        String host = endpoint.host();
+        int port = endpoint.port();
         return new CloudLink(host, port, deviceId, null, KEEP_ALIVE, path(config, "device.key.path"), path(config, "device.cert.path"),
                 path(config, "c8y.root.cert.path"), RULES, MAX_QOS, false, MAX_PAYLOAD);
     }
