@@ -1,5 +1,7 @@
 package io.tedge.c8y.internal;
 
+import io.tedge.testkit.FakeBus;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

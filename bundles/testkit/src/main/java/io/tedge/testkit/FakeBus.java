@@ -1,4 +1,4 @@
-package io.tedge.c8y.internal;
+package io.tedge.testkit;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,24 +17,24 @@ import io.tedge.api.Topics;
  * record of what was published, and a responder that plays the cloud (its answers to a publish
  * are delivered right after it).
  */
-final class FakeBus implements Bus {
+public final class FakeBus implements Bus {
 
     private record Sub(List<String> filters, Consumer<BusMessage> listener) {
     }
 
-    final List<BusMessage> published = new CopyOnWriteArrayList<>();
+    public final List<BusMessage> published = new CopyOnWriteArrayList<>();
     private final List<Sub> subs = new CopyOnWriteArrayList<>();
     private volatile Function<BusMessage, List<BusMessage>> responder = m -> List.of();
     private volatile String failOn;
 
     /** What the "cloud" answers to each publish. */
-    FakeBus respond(Function<BusMessage, List<BusMessage>> responder) {
+    public FakeBus respond(Function<BusMessage, List<BusMessage>> responder) {
         this.responder = responder;
         return this;
     }
 
     /** Publishing on this topic fails. */
-    FakeBus failOn(String topic) {
+    public FakeBus failOn(String topic) {
         this.failOn = topic;
         return this;
     }
@@ -66,12 +66,12 @@ final class FakeBus implements Bus {
         throw new IllegalStateException("this fake bus has no durable consumers");
     }
 
-    int openSubscriptions() {
+    public int openSubscriptions() {
         return subs.size();
     }
 
     /** The published messages on a topic. */
-    List<BusMessage> on(String topic) {
+    public List<BusMessage> on(String topic) {
         List<BusMessage> out = new ArrayList<>();
         for (BusMessage m : published) {
             if (m.topic().equals(topic)) out.add(m);
