@@ -37,6 +37,24 @@ sleep 5
 rss=$(ps -o rss= -p $pid)
 echo "idle RSS: $((rss / 1024)) MiB ($rss KiB, 5 s after ready, headless)"
 
+# 2b. the same without the class-data-sharing archive (TEDGE_NO_CDS=1): less memory, slower start
+kill -TERM $pid; wait $pid 2>/dev/null || true
+nstarts=(); nrss=()
+for i in 1 2 3 4 5; do
+  t0=$(now_ms)
+  TEDGE_NO_CDS=1 $home/bin/tedged --config-dir "$cfg" </dev/null >"$work/agent.log" 2>&1 &
+  npid=$!
+  wait_port "$port"
+  nstarts+=($(( $(now_ms) - t0 )))
+  sleep 5
+  nrss+=($(( $(ps -o rss= -p $npid) / 1024 )))
+  kill -TERM $npid; wait $npid 2>/dev/null || true
+done
+echo "with TEDGE_NO_CDS=1: start median $(printf '%s\n' "${nstarts[@]}" | median) ms (${nstarts[*]}), idle RSS median $(printf '%s\n' "${nrss[@]}" | median) MiB (${nrss[*]})"
+$home/bin/tedged --config-dir "$cfg" </dev/null >"$work/agent.log" 2>&1 &
+pid=$!
+wait_port "$port"
+
 # 3. bin/tedge config get c8y.url
 $home/bin/tedge --config-dir "$cfg" config set c8y.url bench.example.com
 lat=()
