@@ -67,7 +67,8 @@ echo "tedge config get c8y.url: median $(printf '%s\n' "${lat[@]}" | median) ms 
 # 4. QoS 1 throughput: ours (journal on) vs mosquitto, same client, same run, alternating
 mport=$(free_port)
 printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$mport" > "$work/mosquitto.conf"
-mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)   # Debian's is outside a normal user's PATH
+"$mosquitto" -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
 mpid=$!
 wait_port "$mport"
 cp="target/test-classes:$home/bundle/org.eclipse.paho.client.mqttv3.jar"
