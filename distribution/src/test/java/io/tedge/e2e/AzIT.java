@@ -85,6 +85,7 @@ class AzIT {
             ok(agent.tedge("mqtt", "pub", "-q", "2", "az/messages/events/", "{\"raw\":true}"));
             AzMqttStandIn.Telemetry raw = hub.awaitTelemetry(x -> x.text().equals("{\"raw\":true}"), T);
             assertThat(raw.topic()).isEqualTo("devices/dev-az/messages/events/");
+            assertThat(raw.qos()).isEqualTo(1); // as mosquitto delivered it to the stand-in's QoS 2 subscription
             assertThat(hub.qos2Violations()).isEmpty();
             assertThat(hub.received()).allMatch(r -> r.qos() <= 1);
 

@@ -64,8 +64,11 @@ public final class AzMqttStandIn extends CloudMqttStandIn {
     /** The hub's limit on a device-to-cloud message. */
     public static final int MAX_MESSAGE_SIZE = 256 * 1024;
 
-    /** One device-to-cloud message. {@code properties}: the URL-decoded property bag, in order. */
-    public record Telemetry(String deviceId, String topic, Map<String, String> properties, byte[] body) {
+    /**
+     * One device-to-cloud message. {@code properties}: the URL-decoded property bag, in order;
+     * {@code qos}: as the device sent it (IoT Hub takes 0 and 1).
+     */
+    public record Telemetry(String deviceId, String topic, Map<String, String> properties, byte[] body, int qos) {
         public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
@@ -352,7 +355,7 @@ public final class AzMqttStandIn extends CloudMqttStandIn {
         if (m.matches()) {
             Map<String, String> props = bag(m.group(3));
             if (p.retain()) props.put("mqtt-retain", "true");
-            record(telemetry, new Telemetry(conn.deviceId, t, props, p.payload()));
+            record(telemetry, new Telemetry(conn.deviceId, t, props, p.payload(), p.qos()));
             return;
         }
         m = TWIN_GET.matcher(t);

@@ -80,8 +80,11 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
     /** The topics a device may receive on (mosquitto's ACL). */
     public static final List<String> DOWNLINK = List.of("s/ds", "s/ds/#", "s/dat", "s/e", "s/dt", "s/dc/#", "devicecontrol/notifications", "error");
 
-    /** One SmartREST line from a device; {@code child} is set for {@code s/us/<child>} topics. */
-    public record SmartRestLine(String device, String child, String topic, String line) {
+    /**
+     * One SmartREST line from a device; {@code child} is set for {@code s/us/<child>} topics;
+     * {@code qos} and {@code retain} are those of the PUBLISH that carried it.
+     */
+    public record SmartRestLine(String device, String child, String topic, String line, int qos, boolean retain) {
         /** The device or child the line is about. */
         public String source() {
             return child == null ? device : child;
@@ -94,9 +97,10 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
 
     /**
      * One JSON object the cloud recorded: from a JSON-via-MQTT topic, or (for measurements) made
-     * from a SmartREST 2xx line. {@code source} is the device, or the child of a child topic.
+     * from a SmartREST 2xx line. {@code source} is the device, or the child of a child topic;
+     * {@code qos} and {@code retain} are those of the PUBLISH that carried it.
      */
-    public record JsonMessage(String source, String topic, Map<String, Object> json) {
+    public record JsonMessage(String source, String topic, Map<String, Object> json, int qos, boolean retain) {
     }
 
     private static final Pattern SMARTREST = Pattern.compile("[stqc]/us(?:/(.+))?");
@@ -313,7 +317,7 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
         }
         Matcher m = SMARTREST.matcher(topic);
         if (m.matches()) {
-            smartRest(conn, topic, m.group(1), text);
+            smartRest(conn, p, m.group(1), text);
             return;
         }
         m = TEMPLATE.matcher(topic);
@@ -326,7 +330,8 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
         // anything else: only recorded
     }
 
-    private void smartRest(Conn conn, String topic, String child, String text) {
+    private void smartRest(Conn conn, Received p, String child, String text) {
+        String topic = p.topic();
         List<CsvRecord> records;
         try {
             records = csv(text);
@@ -342,7 +347,7 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
             String id = f.get(0).strip();
             boolean existed;
             synchronized (lock) {
-                lines.add(new SmartRestLine(device, child, topic, r.text()));
+                lines.add(new SmartRestLine(device, child, topic, r.text(), p.qos(), p.retain()));
                 existed = child == null ? devices.contains(device) : children.getOrDefault(device, Set.of()).contains(child);
                 devices.add(device);
                 if (child != null) children.computeIfAbsent(device, k -> new LinkedHashSet<>()).add(child);
@@ -368,7 +373,7 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
                     try {
                         Map<String, Object> mo = measurement(f);
                         synchronized (lock) {
-                            measurements.add(new JsonMessage(source, topic, mo));
+                            measurements.add(new JsonMessage(source, topic, mo, p.qos(), p.retain()));
                             lock.notifyAll();
                         }
                     } catch (IllegalArgumentException e) {
@@ -531,12 +536,12 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
         }
         synchronized (lock) {
             if (action.equals("createBulk")) {
-                for (Map<String, Object> o : objects) json.add(new JsonMessage(conn.deviceId, p.topic(), o));
+                for (Map<String, Object> o : objects) json.add(new JsonMessage(conn.deviceId, p.topic(), o, p.qos(), p.retain()));
             } else {
-                json.add(new JsonMessage(conn.deviceId, p.topic(), objects.get(0)));
+                json.add(new JsonMessage(conn.deviceId, p.topic(), objects.get(0), p.qos(), p.retain()));
             }
             if (api.equals("measurement/measurements") && action.startsWith("create")) {
-                for (Map<String, Object> o : objects) measurements.add(new JsonMessage(conn.deviceId, p.topic(), o));
+                for (Map<String, Object> o : objects) measurements.add(new JsonMessage(conn.deviceId, p.topic(), o, p.qos(), p.retain()));
             }
             lock.notifyAll();
         }

@@ -147,13 +147,17 @@ final class MosquittoLog {
         }
         if (unsubscriber != null && line.startsWith(unsubscriber + " ")) return; // "<id> <filter>" (log_type unsubscribe)
         Matcher m;
-        if ((m = SENT.matcher(line)).matches()) {
-            events.sent(m.group(1), publish(m));
+        if (line.startsWith("Sending ")) { // the most frequent lines first, without trying every pattern
+            if ((m = SENT.matcher(line)).matches()) {
+                events.sent(m.group(1), publish(m));
+            } else {
+                if (SUBACK.matcher(line).matches()) endFilters();
+                events.other(line);
+            }
             return;
         }
-        if ((m = SUBACK.matcher(line)).matches()) {
-            endFilters();
-            events.other(line);
+        if (line.startsWith("Received PUB") && !line.startsWith("Received PUBLISH") && !line.startsWith("Received PUBREL")) {
+            events.other(line); // PUBACK, PUBREC, PUBCOMP
             return;
         }
         if ((m = RECEIVED.matcher(line)).matches()) {

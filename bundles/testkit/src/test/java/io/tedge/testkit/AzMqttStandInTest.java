@@ -174,6 +174,8 @@ class AzMqttStandInTest {
         assertThat(t.properties()).containsExactly(Map.entry("$.ct", "application/json"), Map.entry("$.ce", "utf-8"), Map.entry("site", "a b"));
         AzMqttStandIn.Telemetry r = az.awaitTelemetry(x -> x.text().equals("{\"t\":2}"), WAIT);
         assertThat(r.properties()).containsEntry("mqtt-retain", "true");
+        assertThat(t.qos()).isEqualTo(1);
+        assertThat(r.qos()).isZero();
     }
 
     @Test

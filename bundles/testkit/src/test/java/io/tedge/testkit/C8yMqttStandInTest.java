@@ -241,6 +241,7 @@ class C8yMqttStandInTest {
         assertThat(line.device()).isEqualTo("dev-1");
         assertThat(line.child()).isNull();
         assertThat(line.topic()).isEqualTo("s/us");
+        assertThat(line.qos()).isEqualTo(1);
         C8yMqttStandIn.JsonMessage t = c8y.awaitMeasurement(x -> x.json().containsKey("c8y_TemperatureMeasurement"), WAIT);
         assertThat(t.source()).isEqualTo("dev-1");
         assertThat(t.json()).containsEntry("type", "c8y_TemperatureMeasurement");
