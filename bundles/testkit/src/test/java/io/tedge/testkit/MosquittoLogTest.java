@@ -2,7 +2,9 @@ package io.tedge.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -10,82 +12,12 @@ import org.junit.jupiter.api.Test;
 /** The log reader against lines Debian's mosquitto 2.0.11 wrote (log_type all, no timestamps). */
 class MosquittoLogTest {
     private final List<String> events = new ArrayList<>();
-    private final MosquittoLog log = new MosquittoLog(new MosquittoLog.Events() {
-        @Override
-        public void socket(int remotePort, int listenerPort) {
-            events.add("socket " + remotePort + " " + listenerPort);
-        }
-
-        @Override
-        public void connected(int remotePort, String clientId, int protocol, boolean clean, int keepAlive, String username) {
-            events.add("connected " + remotePort + " " + clientId + " p" + protocol + " c" + clean + " k" + keepAlive + " u=" + username);
-        }
-
-        @Override
-        public void will(String topic, long length, int qos, boolean retain) {
-            events.add("will " + topic + " " + length + " q" + qos + " r" + retain);
-        }
-
-        @Override
-        public void takenOver(String clientId) {
-            events.add("takenOver " + clientId);
-        }
-
-        @Override
-        public void disconnectPacket(String clientId) {
-            events.add("DISCONNECT " + clientId);
-        }
-
-        @Override
-        public void closed(String clientId, boolean graceful, String why) {
-            events.add("closed " + clientId + " " + graceful + " " + why);
-        }
-
-        @Override
-        public void tlsError(String text) {
-            events.add("tls " + text);
-        }
-
-        @Override
-        public void subscribed(String clientId, String filter, int granted) {
-            events.add("subscribed " + clientId + " " + filter + " " + granted);
-        }
-
-        @Override
-        public void unsubscribed(String clientId, String filter) {
-            events.add("unsubscribed " + clientId + " " + filter);
-        }
-
-        @Override
-        public void received(String clientId, MosquittoLog.Publish p) {
-            events.add("received " + clientId + " " + p);
-        }
-
-        @Override
-        public void denied(String clientId, MosquittoLog.Publish p) {
-            events.add("denied " + clientId + " " + p);
-        }
-
-        @Override
-        public void tooLarge(String clientId, MosquittoLog.Publish p) {
-            events.add("tooLarge " + clientId + " " + p);
-        }
-
-        @Override
-        public void pubrel(String clientId, int mid) {
-            events.add("pubrel " + clientId + " " + mid);
-        }
-
-        @Override
-        public void sent(String clientId, MosquittoLog.Publish p) {
-            events.add("sent " + clientId + " " + p);
-        }
-
-        @Override
-        public void qosTooHigh(String clientId) {
-            events.add("qosTooHigh " + clientId);
-        }
-    });
+    /** Records each event as its name and arguments. */
+    private final MosquittoLog log = new MosquittoLog((MosquittoLog.Events) Proxy.newProxyInstance(getClass().getClassLoader(),
+            new Class<?>[] {MosquittoLog.Events.class}, (proxy, method, args) -> {
+                if (!method.getName().equals("other")) events.add(method.getName() + " " + Arrays.toString(args));
+                return null;
+            }));
 
     private List<String> read(String... lines) {
         for (String l : lines) log.line(l);
@@ -104,13 +36,13 @@ class MosquittoLogTest {
                 "Sending PUBACK to d:dev-1:tpl (m1, rc0)",
                 "Received DISCONNECT from d:dev-1:tpl",
                 "Client d:dev-1:tpl disconnected.")).containsExactly(
-                        "socket 54888 18883",
-                        "connected 54888 d:dev-1:tpl p2 ctrue k60 u=dev-1",
-                        "will s/us 8 q1 rfalse",
-                        "received d:dev-1:tpl Publish[dup=false, qos=1, retain=false, mid=1, topic=s/us, length=6]",
-                        "sent responder Publish[dup=false, qos=1, retain=false, mid=1, topic=s/us, length=6]",
-                        "DISCONNECT d:dev-1:tpl",
-                        "closed d:dev-1:tpl true disconnected");
+                        "socket [54888, 18883]",
+                        "connected [54888, d:dev-1:tpl, 2, true, 60, dev-1]",
+                        "will [s/us, 8, 1, false]",
+                        "received [d:dev-1:tpl, Publish[dup=false, qos=1, retain=false, mid=1, topic=s/us, length=6]]",
+                        "sent [responder, Publish[dup=false, qos=1, retain=false, mid=1, topic=s/us, length=6]]",
+                        "disconnectPacket [d:dev-1:tpl]",
+                        "closed [d:dev-1:tpl, true, disconnected]");
     }
 
     @Test
@@ -121,10 +53,10 @@ class MosquittoLogTest {
                 "Sending PUBREC to dev-a (m7, rc0)",
                 "Received PUBREL from dev-a (Mid: 7)",
                 "Sending PUBLISH to responder (d1, q2, r0, m2, '$iothub/twin/GET/?$rid=1', ... (0 bytes))")).containsExactly(
-                        "connected 1 dev-a p2 cfalse k30 u=null",
-                        "received dev-a Publish[dup=false, qos=2, retain=true, mid=7, topic=$iothub/twin/GET/?$rid=1, length=0]",
-                        "pubrel dev-a 7",
-                        "sent responder Publish[dup=true, qos=2, retain=false, mid=2, topic=$iothub/twin/GET/?$rid=1, length=0]");
+                        "connected [1, dev-a, 2, false, 30, null]",
+                        "received [dev-a, Publish[dup=false, qos=2, retain=true, mid=7, topic=$iothub/twin/GET/?$rid=1, length=0]]",
+                        "pubrel [dev-a, 7]",
+                        "sent [responder, Publish[dup=true, qos=2, retain=false, mid=2, topic=$iothub/twin/GET/?$rid=1, length=0]]");
     }
 
     @Test
@@ -140,16 +72,16 @@ class MosquittoLogTest {
                 "\ts/ds",
                 "dev-1 s/ds",
                 "Sending UNSUBACK to dev-1")).containsExactly(
-                        "sent dev-1 Publish[dup=false, qos=1, retain=true, mid=3, topic=s/ds, length=9]",
-                        "subscribed dev-1 s/ds 1",
-                        "subscribed dev-1 s/dat 0",
-                        "unsubscribed dev-1 s/ds");
+                        "sent [dev-1, Publish[dup=false, qos=1, retain=true, mid=3, topic=s/ds, length=9]]",
+                        "subscribed [dev-1, s/ds, 1]",
+                        "subscribed [dev-1, s/dat, 0]",
+                        "unsubscribed [dev-1, s/ds]");
     }
 
     @Test
     void aFilterWithoutItsGrantedLineWasRefused() {
         assertThat(read("Received SUBSCRIBE from dev-1", "\ta (QoS 1)", "\tb (QoS 1)", "dev-1 1 b", "Sending SUBACK to dev-1"))
-                .containsExactly("subscribed dev-1 a 128", "subscribed dev-1 b 1");
+                .containsExactly("subscribed [dev-1, a, 128]", "subscribed [dev-1, b, 1]");
     }
 
     @Test
@@ -163,28 +95,28 @@ class MosquittoLogTest {
                 "Client d:dev-2:tpl disconnected due to oversize packet.",
                 "Too high QoS in PUBLISH from dev-a, disconnecting.",
                 "Client dev-a disconnected due to QoS too high or retain not supported.")).containsExactly(
-                        "socket 54904 18883",
-                        "tls error:0A000086:SSL routines::certificate verify failed",
-                        "closed null false disconnected: Protocol error.",
-                        "takenOver dev-1",
-                        "closed dev-1 false closed its connection",
-                        "closed dev-2 false has exceeded timeout, disconnecting",
-                        "closed d:dev-2:tpl false disconnected due to oversize packet",
-                        "qosTooHigh dev-a",
-                        "closed dev-a false disconnected due to QoS too high or retain not supported");
+                        "socket [54904, 18883]",
+                        "tlsError [error:0A000086:SSL routines::certificate verify failed]",
+                        "closed [null, false, disconnected: Protocol error.]",
+                        "takenOver [dev-1]",
+                        "closed [dev-1, false, closed its connection]",
+                        "closed [dev-2, false, has exceeded timeout, disconnecting]",
+                        "closed [d:dev-2:tpl, false, disconnected due to oversize packet]",
+                        "qosTooHigh [dev-a]",
+                        "closed [dev-a, false, disconnected due to QoS too high or retain not supported]");
     }
 
     @Test
     void deniedAndTooLargePublishes() {
         assertThat(read("Denied PUBLISH from dev-a (d0, q1, r0, m2, 'devices/dev-b/messages/events/', ... (5 bytes))",
                 "Dropped too large PUBLISH from dev-a (d0, q1, r0, m3, 'devices/dev-a/messages/events/', ... (262145 bytes))"))
-                .containsExactly("denied dev-a Publish[dup=false, qos=1, retain=false, mid=2, topic=devices/dev-b/messages/events/, length=5]",
-                        "tooLarge dev-a Publish[dup=false, qos=1, retain=false, mid=3, topic=devices/dev-a/messages/events/, length=262145]");
+                .containsExactly("denied [dev-a, Publish[dup=false, qos=1, retain=false, mid=2, topic=devices/dev-b/messages/events/, length=5]]",
+                        "tooLarge [dev-a, Publish[dup=false, qos=1, retain=false, mid=3, topic=devices/dev-a/messages/events/, length=262145]]");
     }
 
     @Test
     void topicsWithQuotesAndParenthesesAreReadWhole() {
         assertThat(read("Received PUBLISH from dev-1 (d0, q0, r0, m0, 'a/it's (odd)', ... (3 bytes))"))
-                .containsExactly("received dev-1 Publish[dup=false, qos=0, retain=false, mid=0, topic=a/it's (odd), length=3]");
+                .containsExactly("received [dev-1, Publish[dup=false, qos=0, retain=false, mid=0, topic=a/it's (odd), length=3]]");
     }
 }
