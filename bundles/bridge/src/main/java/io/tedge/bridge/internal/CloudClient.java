@@ -91,6 +91,11 @@ final class CloudClient {
         try {
             plain.connect(new InetSocketAddress(host, port), timeoutMs);
             plain.setTcpNoDelay(true);
+        } catch (IOException e) {
+            plain.close();
+            throw e;
+        }
+        try {
             s = (SSLSocket) tls.createSocket(plain, host, port, true);
             SSLParameters p = s.getSSLParameters();
             p.setEndpointIdentificationAlgorithm("HTTPS"); // the server's certificate must be for this host
@@ -99,7 +104,7 @@ final class CloudClient {
             s.startHandshake();
         } catch (IOException e) {
             plain.close();
-            throw e;
+            throw closedInTls(e, "during");
         }
         CloudClient c = new CloudClient(s, listener, keepAlive);
         try {
@@ -107,10 +112,21 @@ final class CloudClient {
             s.setSoTimeout(keepAlive > 0 ? keepAlive * 1500 : 0);
         } catch (IOException e) {
             s.close();
-            throw e;
+            throw e instanceof RefusedException ? e : closedInTls(e, "right after");
         }
         c.startThreads();
         return c;
+    }
+
+    /**
+     * A broken pipe, a reset or an end of stream in or just after the TLS handshake is the server
+     * refusing the connection in TLS: with TLS 1.3 the client's handshake is over before the
+     * server has checked the client certificate, and a server that refuses it just closes.
+     */
+    private static IOException closedInTls(IOException e, String when) {
+        if (!(e instanceof java.net.SocketException || e instanceof java.io.EOFException)) return e;
+        return new javax.net.ssl.SSLException("the cloud closed the connection " + when + " the TLS handshake ("
+                + (e.getMessage() == null ? e.toString() : e.getMessage()) + ")", e);
     }
 
     private void handshake(String clientId, String username, int ka) throws IOException {
