@@ -145,11 +145,11 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
 
     /** The verdict on a CONNECT: a CONNACK code and, when accepted, the device id. */
     protected record Decision(int code, String deviceId, String reason) {
-        protected static Decision accept(String deviceId) {
+        public static Decision accept(String deviceId) {
             return new Decision(0, deviceId, null);
         }
 
-        protected static Decision refuse(int code, String reason) {
+        public static Decision refuse(int code, String reason) {
             return new Decision(code, null, reason);
         }
     }
