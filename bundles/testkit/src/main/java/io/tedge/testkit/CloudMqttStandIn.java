@@ -258,7 +258,7 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
     private final Map<String, Routed> qos2 = new HashMap<>();
     private final Map<Integer, Delivery> byMid = new HashMap<>();
     private final Deque<Delivery> qos0 = new ArrayDeque<>();
-    private final Map<String, Conn> lastPublisher = new HashMap<>();
+    private final Map<String, Conn> lastPublisher = new java.util.concurrent.ConcurrentHashMap<>();
     private final MosquittoLog log;
 
     /** Guards the messages waiting for their device. */
@@ -1079,12 +1079,13 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
     // ------------------------------------------------------------------ what mosquitto's log tells
 
     private void logLine(String line) {
-        synchronized (lock) {
-            log.line(line);
-        }
+        log.line(line); // on the log thread; the events take the lock where they touch what other threads read
     }
 
-    /** Runs on mosquitto's log thread with {@link #lock} held: must not block. */
+    /**
+     * Runs on mosquitto's log thread, the only writer of what the log tells; the events that
+     * change what other threads read (or call the hooks) hold {@link #lock}. Must not block.
+     */
     private final class LogEvents implements MosquittoLog.Events {
         /** A will is sent (if at all) at once, so a will not paired by the next line was not sent. */
         private void expireWills() {
@@ -1100,33 +1101,35 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
 
         @Override
         public void connected(int remotePort, String clientId, int protocol, boolean clean, int keepAlive, String username) {
-            expireWills();
-            lastTlsError = null;
-            Integer listener = socketListener.remove(remotePort);
-            boolean internal = listener != null ? listener == internalPort : INTERNAL_USER.equals(username);
-            int level = protocol == 1 ? 3 : protocol == 2 ? 4 : protocol;
-            ConnectInfo ci = usernameIsCertificateCn() && !internal ? new ConnectInfo(clientId, null, username, level, clean, keepAlive)
-                    : new ConnectInfo(clientId, username, null, level, clean, keepAlive);
-            if (clean) sessionSubs.remove(clientId);
-            Conn c;
-            if (internal) {
-                c = new Conn(ci, null, true, false);
-            } else {
-                Decision d = authorize(ci);
-                c = new Conn(ci, d.deviceId(), false, d.code() != 0);
-                attempts.add(new ConnectAttempt(clientId, ci.username(), ci.certificateCn(), d.code(), d.reason()));
-                if (d.code() == 0) connectCount++;
-                else rejectedCount++;
-            }
-            links.put(clientId, c);
-            lastConnected = c;
-            lock.notifyAll();
-            if (internal) return;
-            if (c.refused) {
-                closeForCloudReasons(c);
-            } else {
-                accepted(c);
-                flushLater(c.deviceId);
+            synchronized (lock) {
+                expireWills();
+                lastTlsError = null;
+                Integer listener = socketListener.remove(remotePort);
+                boolean internal = listener != null ? listener == internalPort : INTERNAL_USER.equals(username);
+                int level = protocol == 1 ? 3 : protocol == 2 ? 4 : protocol;
+                ConnectInfo ci = usernameIsCertificateCn() && !internal ? new ConnectInfo(clientId, null, username, level, clean, keepAlive)
+                        : new ConnectInfo(clientId, username, null, level, clean, keepAlive);
+                if (clean) sessionSubs.remove(clientId);
+                Conn c;
+                if (internal) {
+                    c = new Conn(ci, null, true, false);
+                } else {
+                    Decision d = authorize(ci);
+                    c = new Conn(ci, d.deviceId(), false, d.code() != 0);
+                    attempts.add(new ConnectAttempt(clientId, ci.username(), ci.certificateCn(), d.code(), d.reason()));
+                    if (d.code() == 0) connectCount++;
+                    else rejectedCount++;
+                }
+                links.put(clientId, c);
+                lastConnected = c;
+                lock.notifyAll();
+                if (internal) return;
+                if (c.refused) {
+                    closeForCloudReasons(c);
+                } else {
+                    accepted(c);
+                    flushLater(c.deviceId);
+                }
             }
         }
 
@@ -1142,8 +1145,10 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
 
         @Override
         public void takenOver(String clientId) {
-            expireWills();
-            end(links.remove(clientId));
+            synchronized (lock) {
+                expireWills();
+                end(links.remove(clientId));
+            }
         }
 
         @Override
@@ -1155,23 +1160,25 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
 
         @Override
         public void closed(String clientId, boolean graceful, String why) {
-            expireWills();
-            if (clientId == null) {
-                if (lastTlsError != null) {
-                    attempts.add(new ConnectAttempt(null, null, null, -1, "TLS: " + lastTlsError));
-                    rejectedCount++;
-                    lastTlsError = null;
-                    lock.notifyAll();
+            synchronized (lock) {
+                expireWills();
+                if (clientId == null) {
+                    if (lastTlsError != null) {
+                        attempts.add(new ConnectAttempt(null, null, null, -1, "TLS: " + lastTlsError));
+                        rejectedCount++;
+                        lastTlsError = null;
+                        lock.notifyAll();
+                    }
+                    return;
                 }
-                return;
+                lastTlsError = null;
+                Conn c = links.remove(clientId);
+                if (c == null) return;
+                if (!c.internal && !c.refused && why.startsWith("disconnected due to oversize packet")) {
+                    closures.add(new Closure(clientId, "oversize: a packet over the limit of mosquitto's max_packet_size", null, -1));
+                }
+                end(c);
             }
-            lastTlsError = null;
-            Conn c = links.remove(clientId);
-            if (c == null) return;
-            if (!c.internal && !c.refused && why.startsWith("disconnected due to oversize packet")) {
-                closures.add(new Closure(clientId, "oversize: a packet over the limit of mosquitto's max_packet_size", null, -1));
-            }
-            end(c);
         }
 
         /** A connection ended: its will may follow at once; a clean session ends with it. */
@@ -1192,20 +1199,24 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
 
         @Override
         public void subscribed(String clientId, String filter, int granted) {
-            expireWills();
-            Conn c = links.get(clientId);
-            if (c == null || c.internal || c.refused) return;
-            subscriptions.add(new Subscription(clientId, c.deviceId, filter, granted == 0x80 ? -1 : granted, granted));
-            if (granted != 0x80) sessionSubs.computeIfAbsent(clientId, k -> new LinkedHashMap<>()).put(filter, granted);
-            lock.notifyAll();
-            flushLater(c.deviceId);
+            synchronized (lock) {
+                expireWills();
+                Conn c = links.get(clientId);
+                if (c == null || c.internal || c.refused) return;
+                subscriptions.add(new Subscription(clientId, c.deviceId, filter, granted == 0x80 ? -1 : granted, granted));
+                if (granted != 0x80) sessionSubs.computeIfAbsent(clientId, k -> new LinkedHashMap<>()).put(filter, granted);
+                lock.notifyAll();
+                flushLater(c.deviceId);
+            }
         }
 
         @Override
         public void unsubscribed(String clientId, String filter) {
-            expireWills();
-            Map<String, Integer> subs = sessionSubs.get(clientId);
-            if (subs != null) subs.remove(filter);
+            synchronized (lock) {
+                expireWills();
+                Map<String, Integer> subs = sessionSubs.get(clientId);
+                if (subs != null) subs.remove(filter);
+            }
         }
 
         @Override
@@ -1235,23 +1246,29 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
 
         @Override
         public void denied(String clientId, MosquittoLog.Publish p) {
-            expireWills();
-            Conn c = links.get(clientId);
-            if (c != null && !c.internal && !c.refused) CloudMqttStandIn.this.denied(c, p.topic(), p.qos(), p.length());
+            synchronized (lock) {
+                expireWills();
+                Conn c = links.get(clientId);
+                if (c != null && !c.internal && !c.refused) CloudMqttStandIn.this.denied(c, p.topic(), p.qos(), p.length());
+            }
         }
 
         @Override
         public void tooLarge(String clientId, MosquittoLog.Publish p) {
-            expireWills();
-            Conn c = links.get(clientId);
-            if (c != null && !c.internal && !c.refused) CloudMqttStandIn.this.tooLarge(c, p.topic(), p.length());
+            synchronized (lock) {
+                expireWills();
+                Conn c = links.get(clientId);
+                if (c != null && !c.internal && !c.refused) CloudMqttStandIn.this.tooLarge(c, p.topic(), p.length());
+            }
         }
 
         @Override
         public void qosTooHigh(String clientId) {
-            expireWills();
-            Conn c = links.get(clientId);
-            if (c != null && !c.internal && !c.refused) CloudMqttStandIn.this.qosTooHigh(c);
+            synchronized (lock) {
+                expireWills();
+                Conn c = links.get(clientId);
+                if (c != null && !c.internal && !c.refused) CloudMqttStandIn.this.qosTooHigh(c);
+            }
         }
 
         @Override
@@ -1264,13 +1281,15 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
                 source = new Routed(lastPublisher.get(p.topic()), p, false, false);
             }
             Delivery d = new Delivery(source, p);
-            if (p.qos() > 0) {
-                byMid.put(p.mid(), d);
-            } else {
-                qos0.addLast(d);
-                if (qos0.size() > MAX_ROUTED) qos0.removeFirst();
+            synchronized (lock) {
+                if (p.qos() > 0) {
+                    byMid.put(p.mid(), d);
+                } else {
+                    qos0.addLast(d);
+                    if (qos0.size() > MAX_ROUTED) qos0.removeFirst();
+                }
+                lock.notifyAll();
             }
-            lock.notifyAll();
         }
 
         /** The oldest routed message with this topic and length; older ones were not for the responder. */
