@@ -86,6 +86,8 @@ kill -TERM $pid $mpid; wait 2>/dev/null || true
 # 5. QoS 1 end to end, local broker -> bridge -> Cumulocity stand-in (TLS): tedge's bridge vs a
 #    mosquitto bridge with thin-edge.io's c8y topic lines (needs the c8y connector in deploy/)
 if [ -f "$home/deploy/tedge-c8y.jar" ]; then
-  mvn -q -B dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test >/dev/null
+  # from the reactor, so that the testkit (the stand-ins) comes from this tree, not from ~/.m2
+  (cd .. && mvn -q -B -pl distribution -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp \
+     -Dmdep.includeScope=test >/dev/null)
   java -XX:+UseSerialGC -cp "target/test-classes:$(cat target/bench.cp)" io.tedge.bench.BridgeThroughput "$home" "${BRIDGE_N:-5000}" 3
 fi
