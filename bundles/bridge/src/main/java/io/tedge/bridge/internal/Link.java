@@ -3,7 +3,6 @@ package io.tedge.bridge.internal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,7 +10,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 
 import javax.net.ssl.SSLContext;
 
@@ -62,18 +60,17 @@ final class Link implements CloudClient.Listener, Runnable {
     private int nextId = 1;
     private final Backoff backoff;
     private final Thread thread;
+    private final LinkStatus status;
+    private final Object sleeper = new Object();
     private volatile boolean running = true;
     private volatile CloudClient client;
     private volatile boolean up;
     private volatile String lastError = "";
-    private volatile Instant since = Instant.now();
-    private final AtomicLong sent = new AtomicLong();
-    private final AtomicLong received = new AtomicLong();
-    private final AtomicLong refused = new AtomicLong();
-    private DurableConsumer consumer;
+    private volatile boolean terminal;
+    private volatile DurableConsumer consumer;
     private Bus.Subscription live;
 
-    Link(String cloud, CloudLink spec, Bus bus, SSLContext tls, Settings settings) {
+    Link(String cloud, CloudLink spec, Bus bus, SSLContext tls, Settings settings, LinkStatus status) {
         this.cloud = cloud;
         this.spec = spec;
         this.bus = bus;
@@ -81,6 +78,7 @@ final class Link implements CloudClient.Listener, Runnable {
         this.settings = settings;
         this.uri = (spec.host().contains(":") ? "[" + spec.host() + "]" : spec.host()) + ":" + spec.port();
         this.backoff = new Backoff(settings.initialMs(), settings.maxMs(), settings.jitterMs());
+        this.status = status;
         this.thread = new Thread(this, "tedge-bridge-" + cloud);
         thread.setDaemon(true);
     }
@@ -97,24 +95,48 @@ final class Link implements CloudClient.Listener, Runnable {
     void start() {
         consumer = bus.consumer("bridge-" + cloud, outboundFilters());
         live = bus.subscribe(outboundFilters(), this::forwardLive);
-        publishStatus("connecting");
+        DurableConsumer c = consumer;
+        status.source(uri, () -> c.dropped());
+        status.state("connecting", "", false);
         thread.start();
     }
 
+    /**
+     * Stops the loop without interrupting it (an interrupt closes any file channel the thread is
+     * writing, e.g. its cursor): it waits at most a poll interval or is woken up; an interrupt is
+     * the last resort.
+     */
     void stop() {
         running = false;
-        thread.interrupt();
+        synchronized (sleeper) {
+            sleeper.notifyAll();
+        }
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+        disconnect();
         try {
             thread.join(5000);
+            if (thread.isAlive()) {
+                thread.interrupt();
+                thread.join(2000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (live != null) live.close();
-        disconnect();
         commitAcknowledged();
         if (consumer != null) consumer.close();
         up = false;
-        publishStatus("disconnected");
+        status.state("disconnected", "", false);
+    }
+
+    private void pause(long millis) throws InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        synchronized (sleeper) {
+            long left;
+            while (running && (left = end - System.nanoTime()) > 0) sleeper.wait(Math.max(1, left / 1_000_000L));
+        }
     }
 
     boolean isUp() {
@@ -129,8 +151,9 @@ final class Link implements CloudClient.Listener, Runnable {
             try {
                 if (!connect()) {
                     long d = backoff.nextDelay();
+                    if (!running) return;
                     LOG.info("Link to {} ({}) is down: {}; retrying in {} ms", cloud, uri, lastError, d);
-                    Thread.sleep(d);
+                    pause(d);
                     continue;
                 }
                 backoff.reset();
@@ -138,10 +161,11 @@ final class Link implements CloudClient.Listener, Runnable {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
+                if (!running) return;
                 lastError = e.toString();
                 LOG.warn("Link to {}: {}", cloud, e.toString(), e);
                 try {
-                    Thread.sleep(backoff.nextDelay());
+                    pause(backoff.nextDelay());
                 } catch (InterruptedException ie) {
                     return;
                 }
@@ -175,19 +199,29 @@ final class Link implements CloudClient.Listener, Runnable {
             }
             consumer.rewind();
             up = true;
-            since = Instant.now();
             lastError = "";
+            terminal = false;
             LOG.info("Link to {} is up ({} as {})", cloud, uri, spec.clientId());
-            publishStatus("up");
+            status.state("up", "", false);
             return true;
         } catch (IOException e) {
             lastError = describe(e);
+            terminal = terminal(e);
             up = false;
-            since = Instant.now();
-            publishStatus("down");
             disconnect();
+            if (running) status.state("down", lastError, terminal);
             return false;
         }
+    }
+
+    /**
+     * Whether retrying will not help until something is changed: the TLS handshake failed (an
+     * untrusted certificate on either side), the cloud refused the CONNECT (not authorised, bad
+     * client id or user name), the host is unknown or nothing listens on the port.
+     */
+    static boolean terminal(IOException e) {
+        return e instanceof CloudClient.RefusedException || e instanceof javax.net.ssl.SSLException
+                || e instanceof java.net.UnknownHostException || e instanceof java.net.ConnectException;
     }
 
     private String describe(IOException e) {
@@ -206,7 +240,6 @@ final class Link implements CloudClient.Listener, Runnable {
     }
 
     private void forwardWhileConnected() throws InterruptedException {
-        long lastStatus = System.nanoTime();
         while (running && up) {
             CloudClient c = client;
             if (c == null || !c.isOpen()) break;
@@ -233,17 +266,12 @@ final class Link implements CloudClient.Listener, Runnable {
                     lost(e);
                 }
             }
-            if (System.nanoTime() - lastStatus > 5_000_000_000L) {
-                lastStatus = System.nanoTime();
-                publishStatus("up");
-            }
         }
         commitAcknowledged();
         if (up || client != null) {
             up = false;
-            since = Instant.now();
             disconnect();
-            publishStatus("down");
+            if (running) status.state("down", lastError, false);
         }
     }
 
@@ -283,7 +311,7 @@ final class Link implements CloudClient.Listener, Runnable {
                 p.acked = true;
             }
             c.publish(r.toRemote(m.topic()), m.payload(), qos, m.retained() && spec.retainAllowed(), p.packetId);
-            sent.incrementAndGet();
+            status.sent.incrementAndGet();
             return true;
         } catch (IOException e) {
             lost(e);
@@ -292,7 +320,7 @@ final class Link implements CloudClient.Listener, Runnable {
     }
 
     private void refuse(BusMessage m) {
-        refused.incrementAndGet();
+        status.refused.incrementAndGet();
         String err = "Message on " + m.topic() + " (" + m.payload().length + " bytes) is larger than " + cloud + "'s limit of "
                 + spec.maxPayload() + " bytes: not sent";
         LOG.warn("{}", err);
@@ -324,7 +352,7 @@ final class Link implements CloudClient.Listener, Runnable {
         try {
             c.publish(r.toRemote(m.topic()), m.payload(), 0, m.retained() && spec.retainAllowed(), 0);
             c.flush();
-            sent.incrementAndGet();
+            status.sent.incrementAndGet();
         } catch (IOException e) {
             LOG.debug("QoS 0 message on {} not forwarded: {}", m.topic(), e.getMessage());
         }
@@ -358,7 +386,7 @@ final class Link implements CloudClient.Listener, Runnable {
             String local = r.toLocal(topic);
             if (local != null) {
                 bus.publish(local, payload, Math.min(qos, r.qos()), false);
-                received.incrementAndGet();
+                status.received.incrementAndGet();
                 return;
             }
         }
@@ -368,42 +396,5 @@ final class Link implements CloudClient.Listener, Runnable {
         CloudClient c = client;
         client = null;
         if (c != null) c.close(true);
-    }
-
-    // ------------------------------------------------------------------ status
-
-    void publishStatus(String state) {
-        long q;
-        try {
-            q = consumer == null ? 0 : consumer.pending();
-        } catch (RuntimeException e) {
-            q = -1;
-        }
-        String json = "{\"cloud\":\"" + cloud + "\",\"status\":\"" + state + "\",\"endpoint\":\"" + uri + "\",\"since\":\"" + since
-                + "\",\"queued\":" + q + ",\"sent\":" + sent.get() + ",\"received\":" + received.get() + ",\"refused\":" + refused.get()
-                + ",\"dropped\":" + (consumer == null ? 0 : consumer.dropped()) + ",\"last_error\":\"" + escape(lastError) + "\"}";
-        try {
-            bus.publish(BridgeRuntime.statusTopic(cloud), json.getBytes(StandardCharsets.UTF_8), 1, true);
-        } catch (Bus.BusException e) {
-            LOG.debug("Could not publish the status of {}: {}", cloud, e.getMessage());
-        }
-    }
-
-    static String escape(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (ch < 0x20) sb.append(String.format("\\u%04x", (int) ch));
-                    else sb.append(ch);
-                }
-            }
-        }
-        return sb.toString();
     }
 }
