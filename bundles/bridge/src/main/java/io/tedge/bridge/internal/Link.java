@@ -68,6 +68,19 @@ final class Link implements CloudClient.Listener, Runnable {
     private volatile String lastError = "";
     private volatile boolean terminal;
     private volatile DurableConsumer consumer;
+    /**
+     * Messages this link brought in on a local topic that an outbound rule also matches (a rule
+     * both ways): not sent back out, or a pub/sub cloud would echo them forever. Keyed by topic
+     * and payload, counted; bounded (the oldest are forgotten).
+     */
+    private final Map<String, Integer> echoes = new java.util.LinkedHashMap<>(64, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+            return size() > 10_000;
+        }
+    };
     private Bus.Subscription live;
 
     Link(String cloud, CloudLink spec, Bus bus, SSLContext tls, Settings settings, LinkStatus status) {
@@ -282,6 +295,22 @@ final class Link implements CloudClient.Listener, Runnable {
         return null;
     }
 
+    private static String echoKey(String topic, byte[] payload) {
+        return topic + '\u0000' + payload.length + ':' + java.util.Arrays.hashCode(payload);
+    }
+
+    /** Whether the message is one this link brought in (and forgets it). */
+    private boolean isEcho(BusMessage m) {
+        String k = echoKey(m.topic(), m.payload());
+        synchronized (echoes) {
+            Integer n = echoes.get(k);
+            if (n == null) return false;
+            if (n <= 1) echoes.remove(k);
+            else echoes.put(k, n - 1);
+            return true;
+        }
+    }
+
     /** Writes one journaled message (not flushed); false when the connection broke. */
     private boolean send(CloudClient c, BusMessage m) {
         BridgeRule r = ruleFor(m.topic());
@@ -289,7 +318,7 @@ final class Link implements CloudClient.Listener, Runnable {
         synchronized (lock) {
             pending.add(p);
         }
-        if (r == null) {
+        if (r == null || isEcho(m)) {
             p.acked = true;
             return true;
         }
@@ -344,7 +373,7 @@ final class Link implements CloudClient.Listener, Runnable {
         if (m.qos() != 0 || !up) return; // QoS 1/2 come from the journal; QoS 0 is not kept while down
         BridgeRule r = ruleFor(m.topic());
         CloudClient c = client;
-        if (r == null || c == null) return;
+        if (r == null || c == null || isEcho(m)) return;
         if (m.payload().length > spec.maxPayload()) {
             refuse(m);
             return;
@@ -385,6 +414,11 @@ final class Link implements CloudClient.Listener, Runnable {
         for (BridgeRule r : spec.rules()) {
             String local = r.toLocal(topic);
             if (local != null) {
+                if (ruleFor(local) != null) {
+                    synchronized (echoes) {
+                        echoes.merge(echoKey(local, payload), 1, Integer::sum);
+                    }
+                }
                 bus.publish(local, payload, Math.min(qos, r.qos()), false);
                 status.received.incrementAndGet();
                 return;
