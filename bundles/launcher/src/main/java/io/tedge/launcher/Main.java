@@ -92,6 +92,8 @@ public final class Main {
         props.put("felix.fileinstall.poll", "1000");
         props.put("felix.fileinstall.noInitialDelay", "true");
         props.put("felix.fileinstall.start.level", "3");
+        // deploy/ is scanned from start level 3 on: the plug-in guard of level 2 (plugins.require_signature) is active by then
+        props.put("felix.fileinstall.active.level", "3");
         props.put("felix.fileinstall.log.level", "2");
         props.put("felix.fileinstall.bundles.new.start", "true");
         props.put("felix.fileinstall.filter", ".*\\.(jar|cfg|config)");

@@ -1,4 +1,4 @@
-package io.tedge.bridge.internal;
+package io.tedge.plugins.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,7 +38,8 @@ import io.tedge.api.Mapper;
  * {@link CloudConnector} and {@link Mapper} service with its bundle, the bundle's version and
  * state, the cloud link's status (connectors) and the backlog behind its cursor
  * ({@code bridge-<cloud>}, {@code mapper-<name>}); bundles of {@code deploy/} that provide
- * neither are listed as {@code bundle}. Computed on request, so it costs nothing when nobody asks.
+ * neither are listed as {@code bundle}, and jars refused by the {@link DeployGuard} as
+ * {@code refused} with the reason. Computed on request, so it costs nothing when nobody asks.
  */
 @Component(immediate = true, service = {})
 public class PluginInventory {
@@ -56,10 +57,13 @@ public class PluginInventory {
     });
     private Bus.Subscription sub;
 
+    private final DeployGuard guard;
+
     @Activate
-    public PluginInventory(BundleContext ctx, @Reference Bus bus) {
+    public PluginInventory(BundleContext ctx, @Reference Bus bus, @Reference DeployGuard guard) {
         this.ctx = ctx;
         this.bus = bus;
+        this.guard = guard;
         sub = bus.subscribe(List.of(REQUEST, "tedge/bridge/+/status"), this::on);
     }
 
@@ -129,6 +133,17 @@ public class PluginInventory {
                 for (Bundle b : ctx.getBundles()) {
                     if (!listed.contains(b.getBundleId()) && b.getLocation().startsWith(prefix)) row(g, "bundle", "-", b, null, -1);
                 }
+            }
+            for (Map.Entry<String, String> r : guard.refused().entrySet()) {
+                g.writeStartObject();
+                g.writeStringField("kind", "refused");
+                g.writeStringField("name", r.getKey());
+                g.writeStringField("bundle", "-");
+                g.writeStringField("version", "-");
+                g.writeStringField("state", "REFUSED");
+                g.writeStringField("reason", r.getValue());
+                g.writeNumberField("backlog", -1);
+                g.writeEndObject();
             }
             g.writeEndArray();
             g.writeEndObject();
