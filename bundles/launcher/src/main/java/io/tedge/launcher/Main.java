@@ -92,8 +92,6 @@ public final class Main {
         props.put("felix.fileinstall.poll", "1000");
         props.put("felix.fileinstall.noInitialDelay", "true");
         props.put("felix.fileinstall.start.level", "3");
-        // deploy/ is scanned from start level 3 on: the plug-in guard of level 2 (plugins.require_signature) is active by then
-        props.put("felix.fileinstall.active.level", "3");
         props.put("felix.fileinstall.log.level", "2");
         props.put("felix.fileinstall.bundles.new.start", "true");
         props.put("felix.fileinstall.filter", ".*\\.(jar|cfg|config)");
@@ -180,7 +178,8 @@ public final class Main {
 
     static int startLevel(String jarName) {
         if (jarName.startsWith("org.apache.felix.gogo.jline") || jarName.startsWith("jline")) return 4;
-        if (jarName.startsWith("tedge-log") || jarName.startsWith("tedge-api") || jarName.startsWith("tedge-config")
+        // tedge-plugins: its guard of deploy/ (plugins.require_signature) must be there before FileInstall's first scan
+        if (jarName.startsWith("tedge-log") || jarName.startsWith("tedge-api") || jarName.startsWith("tedge-config") || jarName.startsWith("tedge-plugins")
                 || jarName.startsWith("org.apache.felix.configadmin") || jarName.startsWith("org.apache.felix.scr")
                 || jarName.startsWith("org.osgi.")) {
             return 1;

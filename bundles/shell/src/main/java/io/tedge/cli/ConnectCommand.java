@@ -114,11 +114,18 @@ final class ConnectCommand {
     private static void requireConnector(CommandContext ctx, MqttClient c, String cloud) throws CommandFailed, InterruptedException {
         List<String> installed;
         if (c != null) {
-            installed = new ArrayList<>();
-            for (Map<String, Object> p : plugins(c)) {
-                if ("connector".equals(p.get("kind")) && "ACTIVE".equals(p.get("state"))) installed.add(JsonText.text(p, "name", "?"));
+            // a container that is still starting the jars of deploy/ is asked again, for up to 20 s
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (true) {
+                Map<String, Object> inventory = inventory(c);
+                installed = new ArrayList<>();
+                for (Map<String, Object> p : rows(inventory)) {
+                    if ("connector".equals(p.get("kind")) && "ACTIVE".equals(p.get("state"))) installed.add(JsonText.text(p, "name", "?"));
+                }
+                if (installed.contains(cloud)) return;
+                if (!Boolean.FALSE.equals(inventory.get("settled")) || System.nanoTime() - end > 0) break;
+                Thread.sleep(250);
             }
-            if (installed.contains(cloud)) return;
         } else {
             if (cloud.equals("c8y") || cloud.equals("az") || ctx.fullRegistry.get().hasTable(cloud)) return;
             installed = new ArrayList<>(List.of("az", "c8y"));
@@ -200,7 +207,8 @@ final class ConnectCommand {
                 long backlog = p.get("backlog") instanceof Number n ? n.longValue() : -1;
                 ctx.out.printf("%-10s %-10s %-24s %-16s %-10s %-13s %s%n", JsonText.text(p, "kind", "?"), JsonText.text(p, "name", "-"),
                         JsonText.text(p, "bundle", "-"), JsonText.text(p, "version", "-"), JsonText.text(p, "state", "-"),
-                        JsonText.text(p, "link", "-"), backlog < 0 ? "-" : Long.toString(backlog));
+                        JsonText.text(p, "link", "-"), backlog < 0 ? "-" : Long.toString(backlog)
+                                + (p.containsKey("reason") ? "  " + JsonText.text(p, "reason", "") : ""));
             }
             return 0;
         } finally {
@@ -208,12 +216,21 @@ final class ConnectCommand {
         }
     }
 
-    /** The container's plug-in inventory (tedge/plugins/list). */
-    @SuppressWarnings("unchecked")
+    /** The rows of the container's plug-in inventory (tedge/plugins/list). */
     static List<Map<String, Object>> plugins(MqttClient c) throws CommandFailed, InterruptedException {
+        return rows(inventory(c));
+    }
+
+    /** The container's plug-in inventory: {@code plugins} (rows) and {@code settled}. */
+    static Map<String, Object> inventory(MqttClient c) throws CommandFailed, InterruptedException {
         String answer = request(c, "tedge/plugins/list", 10);
         if (answer == null) throw new CommandFailed("No answer from the container to the plug-in list within 10 s.");
-        Object list = JsonText.object(answer).get("plugins");
+        return JsonText.object(answer);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> rows(Map<String, Object> inventory) {
+        Object list = inventory.get("plugins");
         List<Map<String, Object>> out = new ArrayList<>();
         if (list instanceof List<?> l) {
             for (Object o : l) {

@@ -42,8 +42,8 @@ import io.tedge.config.TedgeConfigService;
  * message on {@code tedge/errors}, an entry in {@code tedge plugins}, and a bundle installed
  * earlier from that file is uninstalled (so a tampered or unsigned replacement does not keep an
  * old version running unnoticed; its messages wait in the journal). While the flag is off it takes
- * nothing and FileInstall works as always. FileInstall starts scanning only at start level 3
- * ({@code felix.fileinstall.active.level}), after this bundle (level 2) is active.
+ * nothing and FileInstall works as always. The launcher starts this bundle at start level 1, so
+ * the installer is registered before FileInstall (level 2) makes its first scan.
  */
 @ConfigKey(key = "plugins.require_signature", type = "flag", defaultValue = "false",
         doc = "Whether only jars signed by a certificate in <config dir>/plugins/trusted/ are installed from deploy/. Example: true")
@@ -62,6 +62,7 @@ public class DeployGuard implements ArtifactInstaller {
     public DeployGuard(BundleContext ctx, @Reference TedgeConfigService config) {
         this.ctx = ctx;
         this.config = config;
+        LOG.info("Plug-in guard active on {}: plugins.require_signature = {}", deployDir(), required());
     }
 
     /** Jars refused since the start: file name, reason. */
@@ -86,8 +87,10 @@ public class DeployGuard implements ArtifactInstaller {
     @Override
     public boolean canHandle(File artifact) {
         Path dir = deployDir();
-        return artifact.getName().endsWith(".jar") && dir != null && dir.equals(artifact.toPath().toAbsolutePath().normalize().getParent())
-                && required();
+        boolean mine = artifact.getName().endsWith(".jar") && dir != null && dir.equals(artifact.toPath().toAbsolutePath().normalize().getParent());
+        boolean handle = mine && required();
+        LOG.debug("canHandle {}: {}", artifact, handle);
+        return handle;
     }
 
     @Override

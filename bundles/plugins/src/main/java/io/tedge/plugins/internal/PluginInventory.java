@@ -129,7 +129,7 @@ public class PluginInventory {
             }
             String deploy = ctx.getProperty("felix.fileinstall.dir");
             if (deploy != null) {
-                String prefix = java.nio.file.Path.of(deploy).toUri().toString();
+                String prefix = new java.io.File(deploy).getAbsoluteFile().toURI().normalize().toString();
                 for (Bundle b : ctx.getBundles()) {
                     if (!listed.contains(b.getBundleId()) && b.getLocation().startsWith(prefix)) row(g, "bundle", "-", b, null, -1);
                 }
@@ -146,9 +146,36 @@ public class PluginInventory {
                 g.writeEndObject();
             }
             g.writeEndArray();
+            g.writeBooleanField("settled", settled());
             g.writeEndObject();
         }
         return out.toByteArray();
+    }
+
+    /**
+     * Whether the container has finished starting what deploy/ holds: the framework is at its
+     * final start level and every jar of deploy/ is an active bundle or was refused. Until then a
+     * connector missing from the list may just not be started yet.
+     */
+    boolean settled() {
+        String beginning = ctx.getProperty("org.osgi.framework.startlevel.beginning");
+        int level = ctx.getBundle(0).adapt(org.osgi.framework.startlevel.FrameworkStartLevel.class).getStartLevel();
+        if (beginning != null && level < Integer.parseInt(beginning.trim())) return false;
+        String deploy = ctx.getProperty("felix.fileinstall.dir");
+        if (deploy == null) return true;
+        java.nio.file.Path dir = java.nio.file.Path.of(deploy).toAbsolutePath().normalize();
+        java.util.Map<String, String> refused = guard.refused();
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> ds = java.nio.file.Files.newDirectoryStream(dir, "*.jar")) {
+            for (java.nio.file.Path jar : ds) {
+                if (refused.containsKey(jar.getFileName().toString())) continue;
+                String loc = jar.toFile().toURI().normalize().toString();
+                Bundle b = ctx.getBundle(loc);
+                if (b == null || (b.getState() != Bundle.ACTIVE && b.getHeaders().get(org.osgi.framework.Constants.FRAGMENT_HOST) == null)) return false;
+            }
+        } catch (IOException e) {
+            return true;
+        }
+        return true;
     }
 
     private <S> List<ServiceReference<S>> refs(Class<S> type) {
