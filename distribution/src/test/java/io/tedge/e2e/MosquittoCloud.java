@@ -23,7 +23,8 @@ import io.tedge.testkit.TestPki;
  * A pub/sub cloud on Debian's mosquitto, as AWS IoT Core behaves for what a device uses: a TLS
  * listener on 127.0.0.1 that demands a client certificate trusted by {@code cafile} (the device's
  * self-signed certificate), and a plain listener for the test's observer, a Paho client that
- * records every message under {@code thinedge/#} and {@code $aws/things/#} with the QoS it was
+ * records every message under {@code thinedge/#}, {@code $aws/things/#} and {@code devices/#} (the
+ * connector template's topics) with the QoS it was
  * delivered with (subscribed with QoS 2, so a QoS 2 publish would arrive as 2). Stops with the
  * test, and on JVM exit.
  */
@@ -101,7 +102,7 @@ final class MosquittoCloud implements AutoCloseable {
             }
         });
         observer.connect();
-        observer.subscribe(new String[] {"thinedge/#", "$aws/things/#"}, new int[] {2, 2});
+        observer.subscribe(new String[] {"thinedge/#", "$aws/things/#", "devices/#"}, new int[] {2, 2, 2});
     }
 
     /** The cloud side publishes (as AWS would to the device). */
