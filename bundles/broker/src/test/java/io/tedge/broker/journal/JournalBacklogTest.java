@@ -28,4 +28,25 @@ class JournalBacklogTest {
             assertThat(j.cursors()).extracting(Cursor::name).containsExactly("mapper-acme"); // nothing created
         }
     }
+
+    @Test
+    void anInterruptedCommitterStillStoresTheCursor() throws Exception {
+        long pos;
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            Cursor cursor = j.cursor("bridge-acme", List.of("a/#"));
+            JournalConsumer c = new JournalConsumer(j, cursor);
+            pos = j.append("a/b", "x".getBytes(StandardCharsets.UTF_8), 1, false);
+            j.flush(j.appendEnd());
+            Thread.currentThread().interrupt(); // as when a component stops its consumer thread
+            c.commit(pos);
+            j.saveCursors();
+            boolean stillInterrupted = Thread.interrupted();
+            assertThat(cursor.dirty).as("stored, not failed with ClosedByInterruptException").isFalse();
+            assertThat(stillInterrupted).as("the interrupt is kept for the caller").isTrue();
+        }
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            assertThat(j.cursors()).filteredOn(x -> x.name().equals("bridge-acme")).singleElement()
+                    .extracting(Cursor::committedPosition).isEqualTo(pos);
+        }
+    }
 }
