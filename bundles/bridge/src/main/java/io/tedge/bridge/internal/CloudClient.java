@@ -111,17 +111,36 @@ final class CloudClient {
             c.handshake(clientId, username, keepAlive);
             s.setSoTimeout(keepAlive > 0 ? keepAlive * 1500 : 0);
         } catch (IOException e) {
+            IOException why = e instanceof javax.net.ssl.SSLException || e instanceof RefusedException ? e : tlsAlert(s, e);
             s.close();
-            throw e instanceof RefusedException ? e : closedInTls(e, "right after");
+            throw closedInTls(why, "right after"); // the alert if it could be read, else still a TLS failure
         }
         c.startThreads();
         return c;
     }
 
     /**
-     * A broken pipe, a reset or an end of stream in or just after the TLS handshake is the server
-     * refusing the connection in TLS: with TLS 1.3 the client's handshake is over before the
-     * server has checked the client certificate, and a server that refuses it just closes.
+     * With TLS 1.3 the server judges the client certificate after the client's handshake is done:
+     * a refused certificate then shows as a broken pipe or an end of stream at CONNECT. The
+     * server's alert is still in the socket: read it, so the reason is the TLS one.
+     */
+    private static IOException tlsAlert(SSLSocket s, IOException e) {
+        try {
+            s.setSoTimeout(2000);
+            s.getInputStream().read();
+        } catch (javax.net.ssl.SSLException alert) {
+            alert.addSuppressed(e);
+            return alert;
+        } catch (IOException | RuntimeException other) {
+            // no alert: the original error stands
+        }
+        return e;
+    }
+
+    /**
+     * A broken pipe, a reset or an end of stream in or just after the TLS handshake (when no
+     * alert could be read) is still the server refusing the connection in TLS: the handshake
+     * itself can fail so too, when the server closes while the client sends its certificate.
      */
     private static IOException closedInTls(IOException e, String when) {
         if (!(e instanceof java.net.SocketException || e instanceof java.io.EOFException)) return e;
