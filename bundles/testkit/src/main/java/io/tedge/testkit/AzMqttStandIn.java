@@ -22,8 +22,8 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.tedge.broker.mqtt.BrokerHooks;
-import io.tedge.broker.mqtt.Packet;
+import io.tedge.broker.legacy.BrokerHooks;
+import io.tedge.broker.legacy.Packet;
 
 /**
  * A stand-in for Azure IoT Hub's device MQTT endpoint, on 127.0.0.1 and an ephemeral port

@@ -27,8 +27,8 @@ import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import io.tedge.broker.mqtt.BrokerHooks;
-import io.tedge.broker.mqtt.Packet;
+import io.tedge.broker.legacy.BrokerHooks;
+import io.tedge.broker.legacy.Packet;
 
 /**
  * A stand-in for Cumulocity's core MQTT endpoint (8883 role), for what thin-edge.io uses, on

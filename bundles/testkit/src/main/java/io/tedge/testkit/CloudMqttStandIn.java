@@ -27,10 +27,10 @@ import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509TrustManager;
 
-import io.tedge.broker.mqtt.Broker;
-import io.tedge.broker.mqtt.BrokerHooks;
-import io.tedge.broker.mqtt.MqttServer;
-import io.tedge.broker.mqtt.Packet;
+import io.tedge.broker.legacy.Broker;
+import io.tedge.broker.legacy.BrokerHooks;
+import io.tedge.broker.legacy.MqttServer;
+import io.tedge.broker.legacy.Packet;
 
 /**
  * What the TLS MQTT cloud stand-ins share ({@link C8yMqttStandIn}, {@link AzMqttStandIn}): a
@@ -155,7 +155,7 @@ public abstract sealed class CloudMqttStandIn implements AutoCloseable permits C
         this.name = name;
         this.trust = trust;
         this.ssl = TestPki.serverContext(pki.issueServer("localhost"), new Gate());
-        this.broker = new Broker(null, null, new Hooks(), Broker.Settings.defaults());
+        this.broker = new Broker(new Hooks(), Broker.Settings.defaults());
         this.downlink = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, name + "-downlink");
             t.setDaemon(true);
