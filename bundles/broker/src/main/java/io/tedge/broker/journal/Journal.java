@@ -286,9 +286,14 @@ public final class Journal implements Closeable {
         }
     }
 
-    /** Waits until the record at {@code position} is durable; throws when it cannot become so. */
+    /**
+     * Waits until the record at {@code position} is durable; throws when it cannot become so. An
+     * interrupt does not stop the wait (the write is a few milliseconds away); the caller's
+     * interrupt flag is kept.
+     */
     public void flush(long position) throws IOException {
         if (end >= position) return;
+        boolean interrupted = false;
         notifyLock.lock();
         try {
             while (end < position) {
@@ -297,12 +302,12 @@ public final class Journal implements Closeable {
                 try {
                     advanced.await(100, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while waiting for the journal", e);
+                    interrupted = true;
                 }
             }
         } finally {
             notifyLock.unlock();
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 
