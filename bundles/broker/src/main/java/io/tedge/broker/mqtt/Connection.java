@@ -288,7 +288,7 @@ final class Connection {
             }
             ByteBuffer body = b.slice(b.position() + h.size(), h.length());
             b.position(b.position() + h.size() + h.length());
-            handle(MqttCodec.decode(h, body));
+            handle(MqttCodec.decode(h, body, max));
         }
     }
 

@@ -42,12 +42,15 @@ final class MqttCodec {
     record Header(int type, int flags, int length, int size) {
     }
 
+    /** Room for a PUBLISH's topic (at most 65535 bytes) and packet id beyond its payload. */
+    static final int HEADROOM = 2 + 65535 + 2;
+
     /**
      * Reads a fixed header at the buffer's position without consuming it; null when more bytes
-     * are needed. Throws for a malformed length or one above {@code maxPacketSize}, before
-     * anything is allocated for the body.
+     * are needed. Throws for a malformed length, or one that cannot hold a payload of at most
+     * {@code maxPayload} bytes, before anything is allocated for the body.
      */
-    static Header header(ByteBuffer b, int maxPacketSize) throws ProtocolException {
+    static Header header(ByteBuffer b, int maxPayload) throws ProtocolException {
         int p = b.position();
         int avail = b.remaining();
         if (avail < 2) return null;
@@ -59,8 +62,8 @@ final class MqttCodec {
             int x = b.get(p + i) & 0xff;
             len += (x & 127) * mult;
             if ((x & 128) == 0) {
-                if ((long) len + 1 + i > maxPacketSize) {
-                    throw new ProtocolException("packet of " + (len + 1 + i) + " bytes exceeds mqtt.max_packet_size (" + maxPacketSize + " bytes)");
+                if ((long) len > (long) maxPayload + HEADROOM) {
+                    throw new ProtocolException("packet of " + (len + 1 + i) + " bytes exceeds mqtt.max_packet_size (" + maxPayload + " bytes of payload)");
                 }
                 return new Header(b0 >> 4, b0 & 15, len, 1 + i);
             }
@@ -70,13 +73,14 @@ final class MqttCodec {
     }
 
     /** Decodes the body that follows a header; the buffer holds exactly the body. */
-    static Packet decode(Header h, ByteBuffer body) throws ProtocolException {
+    static Packet decode(Header h, ByteBuffer body, int maxPayload) throws ProtocolException {
         Reader r = new Reader(body);
         int type = h.type();
         int flags = h.flags();
         switch (type) {
             case Packet.CONNECT: {
                 flags(h, 0);
+                if (body.remaining() > maxPayload) throw new ProtocolException("CONNECT of " + body.remaining() + " bytes exceeds mqtt.max_packet_size");
                 String proto = r.str();
                 int level = r.u8();
                 int cf = r.u8();
@@ -108,6 +112,9 @@ final class MqttCodec {
                 String topic = r.str();
                 int id = qos > 0 ? r.u16() : 0;
                 if (qos > 0 && id == 0) throw new ProtocolException("PUBLISH with packet id 0");
+                if (body.remaining() > maxPayload) {
+                    throw new ProtocolException("PUBLISH with a payload of " + body.remaining() + " bytes exceeds mqtt.max_packet_size (" + maxPayload + ")");
+                }
                 return new Publish(topic, r.rest(), qos, (flags & 1) != 0, dup, id);
             }
             case Packet.PUBACK, Packet.PUBREC, Packet.PUBCOMP: {
@@ -124,6 +131,7 @@ final class MqttCodec {
             }
             case Packet.SUBSCRIBE: {
                 flags(h, 2);
+                if (body.remaining() > maxPayload) throw new ProtocolException("SUBSCRIBE of " + body.remaining() + " bytes exceeds mqtt.max_packet_size");
                 int id = r.u16();
                 List<String> f = new ArrayList<>();
                 List<Integer> q = new ArrayList<>();
