@@ -205,9 +205,7 @@ final class Connection {
         }
         ByteBuffer bigger = ByteBuffer.allocate(need);
         bigger.put(in);
-        releaseIn();
-        inReserved = need > SMALL ? need : 0;
-        in = bigger;
+        in = bigger; // the reservation (if any) moved to the new size in reserve()
         return true;
     }
 
