@@ -50,6 +50,8 @@ public final class Broker implements Closeable {
     /** What a client may hold without drawing on the broker-wide budget. */
     static final long GUARANTEED = 64 * 1024;
     static final String CURSOR_PREFIX = "mqtt-session/";
+    /** A client's drops are logged at most this often. */
+    static final long DROP_LOG_MS = 60_000;
 
     /** The limits, from tedge.toml's {@code mqtt.*} keys. */
     public record Settings(int maxConnections, int maxQueuedMessages, long maxQueuedBytes, int maxPacketSize, int maxInflight, int ioThreads) {
@@ -172,9 +174,10 @@ public final class Broker implements Closeable {
                 } else {
                     s.dropped++;
                     if (qos == 0) droppedQos0++;
-                    if (!s.dropWarned) {
-                        s.dropWarned = true;
-                        LOG.warn("Client '{}' does not keep up (mqtt.max_queued_messages = {}, mqtt.max_queued_bytes = {}): dropping its QoS {} messages ({} so far)",
+                    long now = System.currentTimeMillis();
+                    if (now - s.dropLoggedAt >= DROP_LOG_MS) { // once per burst, at most once a minute
+                        s.dropLoggedAt = now;
+                        LOG.warn("Client '{}' does not keep up (mqtt.max_queued_messages = {}, mqtt.max_queued_bytes = {}): dropping its QoS {} messages ({} dropped for it so far)",
                                 s.clientId, settings.maxQueuedMessages(), settings.maxQueuedBytes(), qos, s.dropped);
                     }
                 }
@@ -204,10 +207,6 @@ public final class Broker implements Closeable {
         if (s.budgetBytes > over) {
             queueBudget.give(s.budgetBytes - over);
             s.budgetBytes = over;
-        }
-        if (s.dropWarned && s.heldBytes == 0) {
-            s.dropWarned = false;
-            LOG.info("Client '{}' caught up ({} message(s) dropped for it so far)", s.clientId, s.dropped);
         }
     }
 

@@ -64,7 +64,7 @@ final class InProcessDelivery {
         private boolean scheduled;
         private volatile boolean closed;
         private long dropped;
-        private boolean warned;
+        private long loggedAt = -Broker.DROP_LOG_MS;
 
         Subscription(List<String> filters, Consumer<BusMessage> listener) {
             this.filters = filters;
@@ -81,8 +81,9 @@ final class InProcessDelivery {
             long n = size(m);
             if (mailbox.size() >= maxMessages || bytes + n > maxBytes || !budget.tryTake(n)) {
                 dropped++;
-                if (!warned) {
-                    warned = true;
+                long now = System.currentTimeMillis();
+                if (now - loggedAt >= Broker.DROP_LOG_MS) { // once per burst, at most once a minute
+                    loggedAt = now;
                     LOG.warn("In-process subscriber {} is too slow: dropping messages beyond {} messages / {} bytes ({} dropped so far)",
                             filters, maxMessages, maxBytes, dropped);
                 }
@@ -113,10 +114,6 @@ final class InProcessDelivery {
                     long n = size(m);
                     bytes -= n;
                     budget.give(n);
-                    if (warned && mailbox.isEmpty()) {
-                        warned = false;
-                        LOG.info("In-process subscriber {} caught up ({} message(s) dropped in all)", filters, dropped);
-                    }
                 }
                 try {
                     listener.accept(m);

@@ -71,7 +71,7 @@ final class Session extends TopicTree.Subscriber {
     Connection connection;
     int nextPacketId = 1;
     long dropped;
-    boolean dropWarned;
+    long dropLoggedAt = -Broker.DROP_LOG_MS;
     /** Journal mode: the record start from which the journal holds what the session still needs; -1 when live. */
     long journalFrom = -1;
 
