@@ -49,18 +49,6 @@ public final class IdleBench {
         return -1;
     }
 
-    static byte[] connect(String id) {
-        byte[] b = id.getBytes(StandardCharsets.UTF_8);
-        byte[] p = new byte[2 + 12 + b.length];
-        int len = 10 + 2 + b.length;
-        p[0] = 0x10;
-        p[1] = (byte) len;
-        byte[] head = {0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 0, (byte) (b.length >> 8), (byte) b.length};
-        System.arraycopy(head, 0, p, 2, head.length);
-        System.arraycopy(b, 0, p, 14, b.length);
-        return p;
-    }
-
     static void settle() throws Exception {
         Thread.sleep(5000);
     }
@@ -105,7 +93,7 @@ public final class IdleBench {
                     Socket s = new Socket();
                     s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
                     OutputStream o = s.getOutputStream();
-                    o.write(connect("idle-" + idle.size()));
+                    o.write(Packets.connect("idle-" + idle.size(), 0));
                     s.setSoTimeout(20_000);
                     idle.add(s);
                 }

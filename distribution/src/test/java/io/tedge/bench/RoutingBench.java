@@ -24,30 +24,6 @@ public final class RoutingBench {
     private RoutingBench() {
     }
 
-    static byte[] str(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        byte[] o = new byte[b.length + 2];
-        o[0] = (byte) (b.length >> 8);
-        o[1] = (byte) b.length;
-        System.arraycopy(b, 0, o, 2, b.length);
-        return o;
-    }
-
-    static byte[] packet(int first, List<byte[]> parts) {
-        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
-        for (byte[] p : parts) body.writeBytes(p);
-        java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
-        o.write(first);
-        int len = body.size();
-        do {
-            int d = len % 128;
-            len /= 128;
-            o.write(len > 0 ? d | 128 : d);
-        } while (len > 0);
-        o.writeBytes(body.toByteArray());
-        return o.toByteArray();
-    }
-
     static double run(int filters, int publishes) throws Exception {
         Path dir = Files.createTempDirectory("tedge-routing");
         try (Journal j = Journal.open(dir.resolve("journal"), 64 << 20, false)) {
@@ -59,7 +35,7 @@ public final class RoutingBench {
                 Socket sock = new Socket("127.0.0.1", s.port());
                 OutputStream out = sock.getOutputStream();
                 InputStream in = sock.getInputStream();
-                out.write(packet(0x10, List.of(str("MQTT"), new byte[] {4, 2, 0, 0}, str("sub-" + c))));
+                out.write(Packets.connect("sub-" + c, 0));
                 in.readNBytes(4);
                 List<byte[]> parts = new ArrayList<>();
                 parts.add(new byte[] {0, 1});
@@ -71,10 +47,10 @@ public final class RoutingBench {
                         case 2 -> "c8y/s/ds/child" + n;
                         default -> "tedge/child" + n + "/commands/req/+/+";
                     };
-                    parts.add(str(filter));
+                    parts.add(Packets.str(filter));
                     parts.add(new byte[] {0});
                 }
-                out.write(packet(0x82, parts));
+                out.write(Packets.packet(0x82, parts.toArray(new byte[0][])));
                 in.readNBytes(2 + 2 + perClient + (2 + 2 + perClient > 127 ? 1 : 0));
                 clients.add(sock);
             }

@@ -1,5 +1,8 @@
 package io.tedge.e2e;
 
+import static io.tedge.bench.Packets.connect;
+import static io.tedge.bench.Packets.packet;
+import static io.tedge.bench.Packets.str;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -87,34 +90,6 @@ class AbuseIT {
             c.close(true);
         }
         assertThat(agent.process().isAlive()).isTrue();
-    }
-
-    static byte[] str(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        o.write(b.length >> 8);
-        o.write(b.length);
-        o.writeBytes(b);
-        return o.toByteArray();
-    }
-
-    static byte[] packet(int first, byte[]... parts) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (byte[] p : parts) body.writeBytes(p);
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        o.write(first);
-        int len = body.size();
-        do {
-            int d = len % 128;
-            len /= 128;
-            o.write(len > 0 ? d | 128 : d);
-        } while (len > 0);
-        o.writeBytes(body.toByteArray());
-        return o.toByteArray();
-    }
-
-    static byte[] connect(String id, int keepAlive) {
-        return packet(0x10, str("MQTT"), new byte[] {4, 2, (byte) (keepAlive >> 8), (byte) keepAlive}, str(id));
     }
 
     static long rssKiB(Process p) throws IOException {

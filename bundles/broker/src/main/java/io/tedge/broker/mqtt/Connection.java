@@ -149,17 +149,12 @@ final class Connection {
                     target.flip();
                     parse(target);
                     if (!closed && target.hasRemaining()) stash(target);
-                } else {
-                    in.flip();
-                    parse(in);
-                    if (closed) return;
-                    if (in.hasRemaining()) in.compact();
-                    else releaseIn();
+                } else if (!parseIn()) {
+                    return;
                 }
             }
         } catch (ProtocolException e) {
-            LOG.warn("Closing the connection of '{}' ({}): protocol error: {}", clientId, remote, e.getMessage());
-            close(false, null);
+            protocolError(e);
             return;
         } catch (IOException e) {
             close(false, "read failed: " + e.getMessage());
@@ -254,18 +249,28 @@ final class Connection {
         // bytes already received first
         if (in != null && in.position() > 0) {
             try {
-                in.flip();
-                parse(in);
-                if (closed) return;
-                if (in.hasRemaining()) in.compact();
-                else releaseIn();
+                if (!parseIn()) return;
             } catch (ProtocolException e) {
-                LOG.warn("Closing the connection of '{}' ({}): protocol error: {}", clientId, remote, e.getMessage());
-                close(false, null);
+                protocolError(e);
                 return;
             }
         }
         onReadable();
+    }
+
+    /** Handles what {@code in} holds and keeps the rest; false when the connection closed. */
+    private boolean parseIn() throws ProtocolException {
+        in.flip();
+        parse(in);
+        if (closed) return false;
+        if (in.hasRemaining()) in.compact();
+        else releaseIn();
+        return true;
+    }
+
+    private void protocolError(ProtocolException e) {
+        LOG.warn("Closing the connection of '{}' ({}): protocol error: {}", clientId, remote, e.getMessage());
+        close(false, null);
     }
 
     private void interest() {

@@ -49,10 +49,7 @@ class JournalFaultTest {
     }
 
     private Raw connected(String id) throws IOException {
-        Raw r = new Raw(server.port());
-        r.send(Raw.connect(id, true));
-        assertThat(Raw.hex(r.read(4))).isEqualTo("20020000");
-        return r;
+        return Raw.connected(server.port(), id);
     }
 
     private List<String> journaled() throws IOException {

@@ -83,10 +83,8 @@ class LimitsTest {
     }
 
     private Raw connected(String id) throws IOException {
-        Raw r = new Raw(server.port());
+        Raw r = Raw.connected(server.port(), id);
         open.add(r);
-        r.send(Raw.connect(id, true));
-        assertThat(Raw.hex(r.read(4))).isEqualTo("20020000");
         return r;
     }
 

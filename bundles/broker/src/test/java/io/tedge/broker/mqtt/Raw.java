@@ -26,6 +26,15 @@ final class Raw implements AutoCloseable {
         in = socket.getInputStream();
     }
 
+    /** Connects with a clean session and checks the CONNACK (accepted). */
+    static Raw connected(int port, String id) throws IOException {
+        Raw r = new Raw(port);
+        r.send(connect(id, true));
+        byte[] ack = r.read(4);
+        if (ack[0] != 0x20 || ack[1] != 2 || ack[3] != 0) throw new IOException("not accepted: " + hex(ack));
+        return r;
+    }
+
     static byte[] hex(String h) {
         return HexFormat.of().parseHex(h.replace(" ", ""));
     }
