@@ -372,6 +372,8 @@ final class Link implements CloudClient.Listener, Runnable {
 
     // ------------------------------------------------------------------ status
 
+    private volatile String lastStatusJson;
+
     void publishStatus(String state) {
         long q;
         try {
@@ -382,8 +384,10 @@ final class Link implements CloudClient.Listener, Runnable {
         String json = "{\"cloud\":\"" + cloud + "\",\"status\":\"" + state + "\",\"endpoint\":\"" + uri + "\",\"since\":\"" + since
                 + "\",\"queued\":" + q + ",\"sent\":" + sent.get() + ",\"received\":" + received.get() + ",\"refused\":" + refused.get()
                 + ",\"dropped\":" + (consumer == null ? 0 : consumer.dropped()) + ",\"last_error\":\"" + escape(lastError) + "\"}";
+        if (json.equals(lastStatusJson)) return; // unchanged: no journal record, no flash write every 5 s while idle
         try {
             bus.publish(BridgeRuntime.statusTopic(cloud), json.getBytes(StandardCharsets.UTF_8), 1, true);
+            lastStatusJson = json;
         } catch (Bus.BusException e) {
             LOG.debug("Could not publish the status of {}: {}", cloud, e.getMessage());
         }

@@ -50,6 +50,8 @@ public final class Broker implements Closeable {
     /** What a client may hold without drawing on the broker-wide budget. */
     static final long GUARANTEED = 64 * 1024;
     static final String CURSOR_PREFIX = "mqtt-session/";
+    /** Other clients' traffic a persistent session's cursor skips before it is moved past it. */
+    static final long SKIP_COMMIT = 1024 * 1024;
     /** A client's drops are logged at most this often. */
     static final long DROP_LOG_MS = 60_000;
 
@@ -551,10 +553,15 @@ public final class Broker implements Closeable {
             for (Session s : sessions.values()) {
                 if (s.clean || s.cursor == null) continue;
                 long resume;
+                long delivered;
                 synchronized (s) {
                     resume = s.resumePosition(end);
+                    delivered = s.deliveredTo;
                 }
-                s.cursor.commit(resume);
+                long committed = s.cursor.committedPosition();
+                // move (and so rewrite the cursor file) when the client acknowledged something, or
+                // far past other traffic; not every few seconds for messages that were not its own
+                if (resume < end || delivered > committed || end - committed >= SKIP_COMMIT) s.cursor.commit(resume);
             }
         }
     }

@@ -410,6 +410,7 @@ final class Connection {
                     if (o != null && o.qos == 1) {
                         s.inflight.remove(a.packetId());
                         broker.giveBack(s, o.size);
+                        if (o.journaled) s.deliveredTo = Math.max(s.deliveredTo, o.message.position());
                     }
                 }
             }
@@ -426,7 +427,10 @@ final class Connection {
             case Packet.PUBCOMP -> {
                 synchronized (s) {
                     Session.Outgoing o = s.inflight == null ? null : s.inflight.remove(a.packetId());
-                    if (o != null) broker.giveBack(s, o.size);
+                    if (o != null) {
+                        broker.giveBack(s, o.size);
+                        if (o.journaled) s.deliveredTo = Math.max(s.deliveredTo, o.message.position());
+                    }
                 }
             }
             case Packet.PUBREL -> {

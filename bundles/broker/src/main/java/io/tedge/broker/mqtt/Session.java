@@ -72,6 +72,8 @@ final class Session extends TopicTree.Subscriber {
     int nextPacketId = 1;
     long dropped;
     long dropLoggedAt = -Broker.DROP_LOG_MS;
+    /** Position of the last journaled message the client acknowledged. */
+    long deliveredTo = -1;
     /** Journal mode: the record start from which the journal holds what the session still needs; -1 when live. */
     long journalFrom = -1;
 
