@@ -136,11 +136,16 @@ final class CursorStore {
             sb.append("name=").append(c.name()).append('\n');
         }
         for (String f : c.filters()) sb.append("filter=").append(f).append('\n');
+        // an interrupt would close the channel mid-write (ClosedByInterruptException): a component
+        // stopping its consumer thread must not lose the cursor, so write with the flag cleared
+        boolean interrupted = Thread.interrupted();
         try {
             PrivateFiles.replace(target, sb.toString().getBytes(StandardCharsets.UTF_8), false);
         } catch (IOException e) {
             c.dirty = true;
             LOG.warn("Could not store cursor {}: {}", c.name(), e.toString());
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 
