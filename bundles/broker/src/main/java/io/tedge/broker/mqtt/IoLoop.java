@@ -110,7 +110,7 @@ final class IoLoop implements Runnable {
         connections.remove(c);
         waitingJournal.remove(c);
         waitingMemory.remove(c);
-        server.connectionClosed(c);
+        server.connectionClosed(c.refusedConnection());
     }
 
     @Override
@@ -193,7 +193,7 @@ final class IoLoop implements Runnable {
             connections.add(c);
         } catch (IOException e) {
             LOG.debug("Could not register a new connection: {}", e.toString());
-            server.connectionClosed(null);
+            server.connectionClosed(refused);
             try {
                 ch.close();
             } catch (IOException x) {

@@ -136,8 +136,8 @@ public final class MqttServer implements Closeable {
         }
     }
 
-    void connectionClosed(Connection c) {
-        if (c != null && c.refusedConnection()) refusing.decrementAndGet();
+    void connectionClosed(boolean refused) {
+        if (refused) refusing.decrementAndGet();
         else open.decrementAndGet();
     }
 
