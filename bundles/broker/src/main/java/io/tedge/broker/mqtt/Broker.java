@@ -79,7 +79,7 @@ public final class Broker implements Closeable {
     }
 
     /** What {@link #attach} decided. */
-    record Attached(Session session, boolean present, int refusal) {
+    record Attached(Session session, boolean present, int refusal, long stateVersion) {
     }
 
     /** What a SUBSCRIBE got: return codes and the state version the SUBACK waits for (0: none). */
@@ -285,6 +285,7 @@ public final class Broker implements Closeable {
     Attached attach(Connection c, String clientId, boolean clean) {
         Connection previous = null;
         Attached result;
+        long version = 0;
         synchronized (routeLock) {
             Session s = sessions.get(clientId);
             if (s != null) {
@@ -296,9 +297,10 @@ public final class Broker implements Closeable {
             }
             boolean present = s != null && !clean && !s.clean;
             if (s == null || clean || s.clean) {
+                if (s != null && !s.clean) version = store.changed();
                 if (s != null) discard(s);
                 if (sessions.size() >= MAX_SESSIONS) {
-                    result = new Attached(null, false, 3);
+                    result = new Attached(null, false, 3, 0);
                     LOG.warn("Refusing client '{}': {} sessions already (connected and persistent)", clientId, MAX_SESSIONS);
                     if (previous != null) previous.takeOver();
                     return result;
@@ -307,7 +309,7 @@ public final class Broker implements Closeable {
                 sessions.put(clientId, s);
                 if (!clean) {
                     s.cursor = journal.cursorLazily(CURSOR_PREFIX + clientId, List.of(), journal.end());
-                    store.changed();
+                    version = store.changed(); // the CONNACK waits until the new session is stored
                 }
             }
             synchronized (s) {
@@ -316,7 +318,7 @@ public final class Broker implements Closeable {
                     for (Session.Outgoing o : s.inflight.values()) o.sent = false; // resent with DUP, before anything new
                 }
             }
-            result = new Attached(s, present, 0);
+            result = new Attached(s, present, 0, version);
         }
         if (previous != null) previous.takeOver();
         return result;

@@ -27,8 +27,8 @@ import io.tedge.broker.mqtt.Packet.Publish;
  * packet is complete.
  *
  * <p>Responses keep their order and each waits for what it acknowledges to be stored: a PUBACK
- * or PUBREC until the journal is durable past the publish, a SUBACK or UNSUBACK of a persistent
- * session until the sessions file is written, and every response after one of those with it
+ * or PUBREC until the journal is durable past the publish, a CONNACK that created a persistent
+ * session and a SUBACK or UNSUBACK of one until the sessions file is written, and every response after one of those with it
  * (whatever else came in the same read: SUBSCRIBE, PINGREQ...). DISCONNECT, a socket error or a
  * journal that cannot write close the connection with those responses unsent.
  */
@@ -63,6 +63,7 @@ final class Connection {
     private boolean closed;
     private boolean closeAfterFlush;
     private boolean cleanDisconnect;
+    private boolean connAckPending;
     private volatile boolean closeRequested;
     private final AtomicBoolean scheduled = new AtomicBoolean();
 
@@ -362,6 +363,8 @@ final class Connection {
                 clientId = id;
                 keepAlive = c.keepAlive();
                 connected = true;
+                connAckPending = true;
+                gateState = Math.max(gateState, a.stateVersion()); // a new persistent session is stored before its CONNACK
                 respond(new Packet.ConnAck(a.present(), 0));
                 LOG.debug("Client '{}' connected from {} (clean session {}, keep alive {} s)", id, remote, c.cleanSession(), c.keepAlive());
                 pump();
@@ -466,6 +469,7 @@ final class Connection {
             Response r;
             while ((r = responses.peek()) != null && r.journal() <= end && r.state() <= saved) {
                 responses.poll();
+                if (r.bytes().get(0) == (byte) (Packet.CONNACK << 4)) connAckPending = false;
                 enqueue(r.bytes());
             }
             if (r != null) {
@@ -478,7 +482,7 @@ final class Connection {
                 waiting = true;
             }
         }
-        if (connected && !closeAfterFlush) {
+        if (connected && !closeAfterFlush && !connAckPending) { // nothing before the CONNACK
             try {
                 fill();
             } catch (IOException e) {
