@@ -131,15 +131,18 @@ final class ConnectCommand {
         Args a = Tedge.parse(args, STATUS, Set.of(), Set.of(), Map.of());
         if (a.help) return ConfigCommand.help(ctx, STATUS);
         Tedge.requireArgs(a, 0, 0, STATUS);
-        MqttClient c = MqttCommand.connect(ctx, "tedge-status-", true);
-        BlockingQueue<String[]> q = new LinkedBlockingQueue<>();
+        // the retained statuses come right after the SUBACK; a message of our own on a topic of
+        // our own, published after it, marks their end (no fixed wait)
+        CliMqttClient c = MqttCommand.open(ctx, "tedge-status-");
+        String end = "tedge-cli/" + MqttCommand.clientId("status-") + "/end";
         try {
-            c.setCallback(callback(q));
-            c.subscribe("tedge/bridge/+/status", 1);
+            c.subscribe("tedge/bridge/+/status", 0);
+            c.subscribe(end, 0);
+            c.publish(end, new byte[0], 0, false);
             int n = 0;
-            String[] m;
-            while ((m = q.poll(n == 0 ? 1500 : 300, TimeUnit.MILLISECONDS)) != null) {
-                Map<String, String> s = parse(m[1]);
+            CliMqttClient.Message m;
+            while ((m = c.receive(MqttCommand.timeoutMs)) != null && !m.topic().equals(end)) {
+                Map<String, String> s = parse(m.text());
                 ctx.out.printf("%-8s %-12s endpoint=%s queued=%s sent=%s received=%s dropped=%s%s%n", s.getOrDefault("cloud", "?"),
                         s.getOrDefault("status", "?"), s.getOrDefault("endpoint", "-"), s.getOrDefault("queued", "-"), s.getOrDefault("sent", "-"),
                         s.getOrDefault("received", "-"), s.getOrDefault("dropped", "-"),
@@ -148,10 +151,10 @@ final class ConnectCommand {
             }
             if (n == 0) ctx.out.println("No cloud link (connect one with `tedge connect c8y`).");
             return 0;
-        } catch (MqttException e) {
+        } catch (java.io.IOException e) {
             throw new CommandFailed("status: " + e.getMessage());
         } finally {
-            MqttCommand.close(c);
+            c.disconnect();
         }
     }
 
