@@ -1,8 +1,8 @@
 #!/bin/sh
 # The whole test suite, as the README says: ./test.sh
 # Installs what the tests need when it is missing (Debian packages: as root, or through sudo),
-# then runs every test: `mvn -B verify` (unit, in-framework, end-to-end) and the Debian package
-# test. Extra arguments go to Maven (e.g. ./test.sh -o for offline).
+# then runs every test: `mvn -B verify` (unit, in-framework, end-to-end), then the Debian package
+# test (distribution/src/test/deb/package-test.sh). Extra arguments go to Maven (./test.sh -o).
 set -u
 cd "$(dirname "$0")" || exit 1
 
@@ -37,3 +37,15 @@ if [ -n "$missing" ]; then
 fi
 
 mvn -B verify "$@"
+rc=$?
+
+# The Debian package, installed on this machine, upgraded, removed and purged (needs root or
+# sudo; otherwise it says so in one line and the rest of the suite stands).
+deb=$(ls distribution/target/tedge_*_all.deb 2>/dev/null | head -1)
+if [ -n "$deb" ]; then
+  distribution/src/test/deb/package-test.sh "$deb" distribution/target/test-reports/package || rc=1
+else
+  echo "test.sh: no distribution/target/tedge_*_all.deb: the package test did not run" >&2
+  rc=1
+fi
+exit $rc
