@@ -80,6 +80,17 @@ public final class LogSink {
         return level.toInt() >= threshold;
     }
 
+    /**
+     * For the framework and the platform bundles (through the OSGi Log Service): one step
+     * quieter than the agent's own level, so that at info only their warnings and errors show.
+     */
+    static boolean enabledForPlatform(Level level) {
+        int t = threshold;
+        int platform = t >= Level.WARN.toInt() ? t : t == Level.INFO.toInt() ? Level.WARN.toInt() : t == Level.DEBUG.toInt() ? Level.INFO.toInt()
+                : Level.DEBUG.toInt();
+        return level.toInt() >= platform;
+    }
+
     static void write(Level level, String logger, String message, Throwable t) {
         if (!enabled(level)) return;
         String body = body(level, logger, message, t);

@@ -15,8 +15,8 @@ import org.slf4j.event.Level;
  * framework's own messages and its events, SCR's component errors, FileInstall, ConfigAdmin;
  * Apache Felix Log holds the service) goes to the same {@link LogSink} as the SLF4J loggers of
  * the agent's bundles, so tedge.log and the console tell the whole story of a failed plug-in.
- * The level of those sources is set by the launcher ({@code org.osgi.service.log.admin.loglevel},
- * from {@code logs.level}).
+ * Those sources log one step quieter than {@code logs.level} (their info level is a line per
+ * bundle and service event): warnings and errors at {@code info}.
  */
 @Component(immediate = true)
 public class OsgiLogListener implements LogListener {
@@ -33,7 +33,7 @@ public class OsgiLogListener implements LogListener {
     @Override
     public void logged(LogEntry e) {
         Level level = level(e.getLogLevel());
-        if (!LogSink.enabled(level)) return;
+        if (!LogSink.enabledForPlatform(level)) return;
         LogSink.write(level, source(e.getBundle()), e.getMessage() == null ? "" : e.getMessage(), e.getException());
     }
 

@@ -50,6 +50,25 @@ class LogSinkTest {
     }
 
     @Test
+    void thePlatformLogsOneStepQuieterThanTheAgent() {
+        try {
+            LogSink.configure(null, Level.INFO, false);
+            assertThat(LogSink.enabledForPlatform(Level.INFO)).isFalse();
+            assertThat(LogSink.enabledForPlatform(Level.WARN)).isTrue();
+            LogSink.configure(null, Level.DEBUG, false);
+            assertThat(LogSink.enabledForPlatform(Level.INFO)).isTrue();
+            assertThat(LogSink.enabledForPlatform(Level.DEBUG)).isFalse();
+            LogSink.configure(null, Level.TRACE, false);
+            assertThat(LogSink.enabledForPlatform(Level.DEBUG)).isTrue();
+            LogSink.configure(null, Level.ERROR, false);
+            assertThat(LogSink.enabledForPlatform(Level.WARN)).isFalse();
+            assertThat(LogSink.enabledForPlatform(Level.ERROR)).isTrue();
+        } finally {
+            LogSink.configure(null, Level.INFO, false);
+        }
+    }
+
+    @Test
     void aStackTraceFollowsItsMessage() {
         String body = LogSink.body(Level.ERROR, "scr", "activation failed", new IllegalStateException("boom"));
         assertThat(body).startsWith("ERROR scr: activation failed\njava.lang.IllegalStateException: boom\n");
