@@ -158,7 +158,7 @@ public final class BridgeThroughput {
             agent.destroy();
             agent.waitFor(20, TimeUnit.SECONDS);
             cloud.awaitDisconnected("dev-bench", Duration.ofSeconds(30));
-            Process mosquitto = new ProcessBuilder(io.tedge.testkit.os.Executables.find("mosquitto").toString(), "-c", dir.resolve("mosquitto.conf").toString()).redirectErrorStream(true)
+            Process mosquitto = new ProcessBuilder("mosquitto", "-c", dir.resolve("mosquitto.conf").toString()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
             try {
                 awaitPort(mport);

@@ -3,13 +3,17 @@ package io.tedge.launcher;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.zip.CRC32C;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -123,7 +127,7 @@ public final class Main {
         Framework fw = new org.apache.felix.framework.Felix(config);
         fw.init();
         frameworkLog.track(fw.getBundleContext());
-        installPlatform(fw.getBundleContext(), home.resolve("bundle"), interactive);
+        installPlatform(fw.getBundleContext(), home.resolve("bundle"), interactive, data.resolve("platform-jars.properties"));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(fw), "tedged-shutdown"));
         // SIGTERM is a clean stop: the framework stops, then the process exits 0 (not the JVM's 143)
         Signals.onTerm(() -> stopAndExit(fw));
@@ -181,11 +185,20 @@ public final class Main {
     }
 
     /**
-     * Installs the jars of {@code bundle/} (updating those whose jar is newer than the cached
-     * copy, uninstalling platform bundles whose jar is gone) and marks them to start. The shell
-     * (gogo.jline) only with a terminal, last.
+     * Installs the jars of {@code bundle/} (updating those whose content differs from the cached
+     * copy's, uninstalling platform bundles whose jar is gone) and marks them to start. The shell
+     * (gogo.jline) only with a terminal, last. A jar's content is known by its CRC32C, kept in
+     * {@code state} (rewritten only when something changed): the Debian package's jars all carry
+     * the build's fixed timestamp, so an upgrade cannot be told by modification times.
      */
-    static void installPlatform(BundleContext ctx, Path dir, boolean interactive) throws IOException, BundleException {
+    static void installPlatform(BundleContext ctx, Path dir, boolean interactive, Path state) throws IOException, BundleException {
+        Properties installed = new Properties();
+        if (Files.exists(state)) {
+            try (InputStream in = Files.newInputStream(state)) {
+                installed.load(in);
+            }
+        }
+        Properties now = new Properties();
         List<Path> jars = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.jar")) {
             for (Path p : ds) jars.add(p);
@@ -201,11 +214,13 @@ public final class Main {
             String loc = jar.toUri().toString();
             wanted.add(loc);
             Bundle b = byLocation.get(loc);
+            String sum = checksum(jar);
+            now.setProperty(loc, sum);
             if (b == null) {
                 try (InputStream in = Files.newInputStream(jar)) {
                     b = ctx.installBundle(loc, in);
                 }
-            } else if (Files.getLastModifiedTime(jar).toMillis() > b.getLastModified()) {
+            } else if (!sum.equals(installed.getProperty(loc))) {
                 try (InputStream in = Files.newInputStream(jar)) {
                     b.update(in);
                 }
@@ -223,6 +238,22 @@ public final class Main {
             if (b.getLocation().startsWith(prefix) && !wanted.contains(b.getLocation())) b.uninstall();
         }
         ctx.getBundle(0).adapt(FrameworkStartLevel.class).setInitialBundleStartLevel(3);
+        if (!now.equals(installed)) {
+            Path tmp = state.resolveSibling(state.getFileName() + ".tmp");
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                now.store(out, "the platform jars as installed in the framework cache: location = CRC32C of the content");
+            }
+            Files.move(tmp, state, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    static String checksum(Path jar) throws IOException {
+        CRC32C crc = new CRC32C();
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = Files.newInputStream(jar)) {
+            for (int n; (n = in.read(buf)) > 0; ) crc.update(buf, 0, n);
+        }
+        return Long.toHexString(crc.getValue()) + ":" + Files.size(jar);
     }
 
     /**

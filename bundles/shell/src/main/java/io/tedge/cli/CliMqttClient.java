@@ -155,9 +155,21 @@ final class CliMqttClient implements Closeable {
         return received.poll();
     }
 
+    /**
+     * Sends DISCONNECT and waits (bounded) for the broker to close the connection: it does so
+     * only after it has handled every packet sent before, so a QoS 0 publish has been routed
+     * when the command returns, as it has been acknowledged at QoS 1 and 2.
+     */
     void disconnect() {
         try {
             send(new Packet(0xE0));
+            if (socket != null) {
+                socket.shutdownOutput();
+                socket.setSoTimeout(timeoutMs);
+                while (in.read() >= 0) {
+                    // the broker's last packets, if any, until it closes
+                }
+            }
         } catch (IOException e) {
             // closing anyway
         }
