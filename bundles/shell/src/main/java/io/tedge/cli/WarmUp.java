@@ -35,7 +35,8 @@ public final class WarmUp {
             }
             Files.writeString(dir.resolve("tedge.toml"), "[mqtt]\nport = " + closedPort + "\n");
             CommandContext ctx = new CommandContext(nul, nul, Map.of(), dir, ConfigRegistry::core, p -> null, false);
-            for (List<String> cmd : List.of(List.of("config", "get", "mqtt.port"), List.of("config", "list"), List.of("cert", "show"),
+            for (List<String> cmd : List.of(List.of("config", "get", "mqtt.port"), List.of("config", "list"),
+                    List.of("cert", "create", "--device-id", "warm-up"), List.of("cert", "show"),
                     List.of("mqtt", "pub", "a/b", "c"), List.of("status"), List.of("--help"))) {
                 Tedge.run(cmd, ctx);
             }
