@@ -5,7 +5,7 @@
 # Prints a markdown table: command, median and min wall-clock milliseconds of the whole process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-home=$PWD/target/tedge
+home=${TEDGE_HOME:-$PWD/target/tedge}   # TEDGE_HOME: another build, e.g. to compare
 runs=${1:-21}
 work=$(mktemp -d)
 pid=""
