@@ -94,7 +94,7 @@ public record Fields(String text, Timestamp time, Map<String, String> extras) {
                     }
                 } else if (v != JsonToken.VALUE_NULL) {
                     throw error(in, "invalid type: " + SerdeText.describe(p, v) + ", expected an RFC3339-formatted `OffsetDateTime`",
-                            SerdeText.endOfUnexpected(in, p, v));
+                            visitedEnd(in, p, v));
                 }
             } else {
                 extras.remove(name);
@@ -104,6 +104,18 @@ public record Fields(String text, Timestamp time, Map<String, String> extras) {
         int rest = SerdeText.skipWhitespace(in, SerdeText.start(p) + 1);
         if (rest < in.length) throw error(in, "trailing characters", rest + 1);
         return new Fields(text, time, extras);
+    }
+
+    /**
+     * Bytes read when serde_json hands a value to a visitor that refuses it (the time crate's):
+     * a scalar whole; a container's opening byte, the whitespace after it, and its closing byte
+     * when it is empty.
+     */
+    private static int visitedEnd(byte[] in, JsonParser p, JsonToken t) throws IOException {
+        if (t != JsonToken.START_OBJECT && t != JsonToken.START_ARRAY) return SerdeText.end(in, p, t);
+        int i = SerdeText.skipWhitespace(in, SerdeText.start(p) + 1);
+        byte close = (byte) (t == JsonToken.START_OBJECT ? '}' : ']');
+        return i < in.length && in[i] == close ? i + 1 : i;
     }
 
     /** The value at the parser as compact JSON, numbers as written. */

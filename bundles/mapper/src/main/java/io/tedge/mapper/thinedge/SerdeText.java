@@ -74,11 +74,28 @@ final class SerdeText {
             case VALUE_FALSE -> "boolean `false`";
             case VALUE_NULL -> "null";
             case VALUE_NUMBER_INT -> "integer `" + p.getText() + "`";
-            case VALUE_NUMBER_FLOAT -> "floating point `" + p.getText() + "`";
+            case VALUE_NUMBER_FLOAT -> "floating point `" + rustDisplay(p.getDoubleValue()) + "`";
             case START_ARRAY -> "sequence";
             case START_OBJECT -> "map";
             default -> t.asString() == null ? t.name() : t.asString();
         };
+    }
+
+    /**
+     * A double as Rust's {@code Display} prints it: the shortest digits that read back as the
+     * same double, never an exponent, no fraction when integral ({@code 1500}, {@code 1.5},
+     * {@code 0.0000001}).
+     */
+    static String rustDisplay(double v) {
+        if (Double.isNaN(v)) return "NaN";
+        if (Double.isInfinite(v)) return v > 0 ? "inf" : "-inf";
+        if (v == 0) return (1 / v < 0) ? "-0" : "0";
+        java.math.BigDecimal exact = new java.math.BigDecimal(v);
+        for (int p = 1; p <= 17; p++) {
+            java.math.BigDecimal r = exact.round(new java.math.MathContext(p, java.math.RoundingMode.HALF_EVEN));
+            if (r.doubleValue() == v) return r.stripTrailingZeros().toPlainString();
+        }
+        return exact.stripTrailingZeros().toPlainString();
     }
 
     /** Byte offset where the current token starts. */
