@@ -45,7 +45,7 @@ final class ConnectCommand {
             "    --test    Test the connection of a connected device (nothing is changed)",
             "");
     static final String DISCONNECT = "USAGE:\n    tedge disconnect <CLOUD>\n\nRemove the connection of the device to a cloud\n";
-    static final String STATUS = "USAGE:\n    tedge status\n\nShow the state of every cloud link of the running container\n";
+    static final String STATUS = "USAGE:\n    tedge status\n\nShow the state of every cloud link of the running container, and the health of its services\n";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     static long linkTimeoutMs = 30_000;
 
@@ -147,6 +147,7 @@ final class ConnectCommand {
                 n++;
             }
             if (n == 0) ctx.out.println("No cloud link (connect one with `tedge connect c8y`).");
+            HealthTable.print(c, ctx.out);
             return 0;
         } catch (MqttException e) {
             throw new CommandFailed("status: " + e.getMessage());
