@@ -120,8 +120,10 @@ public class MapperRuntime {
 
         void start() {
             consumer = bus.consumer("mapper-" + name, mapper.inputs());
+            // live: QoS 0 as it is published; the retained messages a new subscription gets first
+            // are the broker's state, not news (a Reconciler compares them in reconcile())
             live = bus.subscribe(mapper.inputs(), m -> {
-                if (m.qos() == 0 && running) {
+                if (m.qos() == 0 && !m.retained() && running) {
                     try {
                         handle(m);
                     } catch (Bus.BusException e) {

@@ -96,6 +96,19 @@ class MapperRuntimeTest {
     }
 
     @Test
+    void retainedQos0MessagesAreStateNotNewsAndAreNotMappedAgainAtAStart() throws Exception {
+        bus.publish("tedge/in", "old".getBytes(StandardCharsets.UTF_8), 0, true);
+        MapperRuntime runtime = new MapperRuntime(bus);
+        Echo echo = new Echo();
+        runtime.addMapper(echo, Map.of(Mapper.NAME, "echo"));
+        await(m -> m.topic().equals("tedge/reconciled"));
+        bus.publish("tedge/in", "new".getBytes(StandardCharsets.UTF_8), 0, true);
+        await(m -> m.topic().equals("tedge/out"));
+        assertThat(seen.stream().filter(m -> m.topic().equals("tedge/out")).map(BusMessage::text)).containsExactly("new");
+        runtime.deactivate();
+    }
+
+    @Test
     void healthLeftUpByAnotherProcessIsSetDownWithItsPid() throws Exception {
         bus.publish("tedge/health/tedge-mapper-gone", "{\"pid\":999999,\"status\":\"up\",\"time\":1}".getBytes(StandardCharsets.UTF_8), 1, true);
         bus.publish("tedge/health/other-service", "{\"pid\":999999,\"status\":\"up\",\"time\":1}".getBytes(StandardCharsets.UTF_8), 1, true);

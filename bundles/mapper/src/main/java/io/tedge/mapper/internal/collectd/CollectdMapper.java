@@ -97,7 +97,7 @@ public class CollectdMapper implements Runnable {
     void start() {
         consumer = bus.consumer("mapper-collectd", List.of(INPUT));
         live = bus.subscribe(List.of(INPUT), m -> {
-            if (m.qos() == 0 && running && !liveQueue.offer(m)) dropLive();
+            if (m.qos() == 0 && !m.retained() && running && !liveQueue.offer(m)) dropLive();
         });
         thread.start();
         health.start();
