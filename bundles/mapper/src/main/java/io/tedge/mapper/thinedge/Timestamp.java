@@ -179,13 +179,7 @@ public record Timestamp(int year, int month, int day, int hour, int minute, int 
      * @return the text, e.g. {@code 2023-01-25T18:41:14.776170774Z} or {@code 2021-04-23T19:00:00+05:00}
      */
     public String renderRfc3339() {
-        StringBuilder sb = new StringBuilder(35);
-        pad(sb, year, 4).append('-');
-        pad(sb, month, 2).append('-');
-        pad(sb, day, 2).append('T');
-        pad(sb, hour, 2).append(':');
-        pad(sb, minute, 2).append(':');
-        pad(sb, second, 2);
+        StringBuilder sb = dateTime();
         if (nano != 0) {
             int digits = 9;
             int n = nano;
@@ -222,13 +216,7 @@ public record Timestamp(int year, int month, int day, int hour, int minute, int 
      * @return the text, e.g. {@code 2021-04-30T17:03:14.500+02:00}
      */
     public String render() {
-        StringBuilder sb = new StringBuilder(35);
-        pad(sb, year, 4).append('-');
-        pad(sb, month, 2).append('-');
-        pad(sb, day, 2).append('T');
-        pad(sb, hour, 2).append(':');
-        pad(sb, minute, 2).append(':');
-        pad(sb, second, 2);
+        StringBuilder sb = dateTime();
         if (nano != 0) {
             sb.append('.');
             if (nano % 1_000_000 == 0) {
@@ -244,6 +232,17 @@ public record Timestamp(int year, int month, int day, int hour, int minute, int 
         pad(sb, abs / 3600, 2).append(':');
         pad(sb, abs / 60 % 60, 2);
         return sb.toString();
+    }
+
+    /** {@code YYYY-MM-DDThh:mm:ss}. */
+    private StringBuilder dateTime() {
+        StringBuilder sb = new StringBuilder(35);
+        pad(sb, year, 4).append('-');
+        pad(sb, month, 2).append('-');
+        pad(sb, day, 2).append('T');
+        pad(sb, hour, 2).append(':');
+        pad(sb, minute, 2).append(':');
+        return pad(sb, second, 2);
     }
 
     /** The same as {@link #render()}. */
