@@ -27,7 +27,8 @@ import io.tedge.config.TedgeConfigService;
         "osgi.command.function=cert",
         "osgi.command.function=connect",
         "osgi.command.function=disconnect",
-        "osgi.command.function=status"})
+        "osgi.command.function=status",
+        "osgi.command.function=plugins"})
 public class TedgeCommands {
     private final TedgeConfigService config;
 
@@ -69,6 +70,11 @@ public class TedgeCommands {
     @Descriptor("Show the state of every cloud link: up/down, queued messages, last error")
     public void status(CommandSession session, @Descriptor("no arguments") String... args) {
         run(session, prefixed("status", args));
+    }
+
+    @Descriptor("List the connectors and mappers: bundle, version, state, link status, backlog")
+    public void plugins(CommandSession session, @Descriptor("no arguments") String... args) {
+        run(session, prefixed("plugins", args));
     }
 
     private static List<String> prefixed(String cmd, String... args) {
