@@ -67,7 +67,8 @@ echo "tedge config get c8y.url: median $(printf '%s\n' "${lat[@]}" | median) ms 
 # 4. QoS 1 throughput: ours (journal on) vs mosquitto, same client, same run, alternating
 mport=$(free_port)
 printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$mport" > "$work/mosquitto.conf"
-mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)   # Debian's is outside a normal user's PATH
+"$mosquitto" -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
 mpid=$!
 wait_port "$mport"
 cp="target/test-classes:$home/bundle/org.eclipse.paho.client.mqttv3.jar"
@@ -85,6 +86,8 @@ kill -TERM $pid $mpid; wait 2>/dev/null || true
 # 5. QoS 1 end to end, local broker -> bridge -> Cumulocity stand-in (TLS): tedge's bridge vs a
 #    mosquitto bridge with thin-edge.io's c8y topic lines (needs the c8y connector in deploy/)
 if [ -f "$home/deploy/tedge-c8y.jar" ]; then
-  mvn -q -B dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test >/dev/null
+  # from the reactor, so that the testkit (the stand-ins) comes from this tree, not from ~/.m2
+  (cd .. && mvn -q -B -pl distribution -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp \
+     -Dmdep.includeScope=test >/dev/null)
   java -XX:+UseSerialGC -cp "target/test-classes:$(cat target/bench.cp)" io.tedge.bench.BridgeThroughput "$home" "${BRIDGE_N:-5000}" 3
 fi
