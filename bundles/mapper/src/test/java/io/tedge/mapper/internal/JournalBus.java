@@ -20,7 +20,7 @@ public final class JournalBus implements Bus, AutoCloseable {
 
     public JournalBus(Path dir) throws IOException {
         journal = Journal.open(dir.resolve("journal"), 16 << 20, false);
-        broker = new Broker(journal, dir.resolve("state"), null, Broker.Settings.defaults());
+        broker = new Broker(journal, dir.resolve("state"), Broker.Settings.defaults());
     }
 
     @Override
