@@ -43,12 +43,12 @@ class TedgeConfigTest {
         m.put("mqtt.client.host", "127.0.0.1");
         m.put("mqtt.client.port", "1883");
         m.put("mqtt.broker", "embedded");
-        m.put("mqtt.journal.max_size", "134217728");
+        m.put("mqtt.journal.max_size", "128M"); // as written in the registry and the README (issue 13, item 9)
         m.put("mqtt.journal.fsync", "false");
         m.put("mqtt.max_connections", "1024");
         m.put("mqtt.max_queued_messages", "1000");
-        m.put("mqtt.max_queued_bytes", "8388608");
-        m.put("mqtt.max_packet_size", "1048576");
+        m.put("mqtt.max_queued_bytes", "8M");
+        m.put("mqtt.max_packet_size", "1M");
         m.put("bridge.reconnect.initial_ms", "1000");
         m.put("bridge.reconnect.max_ms", "60000");
         m.put("bridge.reconnect.jitter_ms", "500");
@@ -293,6 +293,15 @@ class TedgeConfigTest {
     }
 
     @Test
+    void sizesArePrintedAsWrittenAndPushedInBytes() throws Exception {
+        TedgeConfig c = load("[mqtt]\njournal_max_size = \"512k\"\n");
+        assertThat(c.get("mqtt.journal.max_size")).contains("512k");
+        assertThat(c.list(false)).contains(Map.entry("mqtt.journal.max_size", "512k"));
+        assertThat(c.byPid().get("tedge.mqtt")).containsEntry("mqtt.journal.max_size", "524288");
+        assertThat(load("[mqtt]\njournal_max_size = 1048576\n").get("mqtt.journal.max_size")).contains("1048576");
+    }
+
+    @Test
     void byPidGroupsByTable() throws Exception {
         TedgeConfig c = load("[c8y]\nurl = \"t.example.com\"\n[mqtt]\nport = 1234\n");
         Map<String, Map<String, String>> p = c.byPid();
@@ -305,7 +314,9 @@ class TedgeConfigTest {
         assertThat(p.get("tedge.az")).containsExactly(
                 Map.entry("az.root.cert.path", "/etc/ssl/certs"),
                 Map.entry("az.mapper.timestamp", "true"));
-        assertThat(p.get("tedge.mqtt")).containsEntry("mqtt.port", "1234").containsEntry("mqtt.client.port", "1234").hasSize(11);
+        assertThat(p.get("tedge.mqtt")).containsEntry("mqtt.port", "1234").containsEntry("mqtt.client.port", "1234").hasSize(11)
+                .containsEntry("mqtt.journal.max_size", "134217728") // components get bytes
+                .containsEntry("mqtt.max_queued_bytes", "8388608").containsEntry("mqtt.max_packet_size", "1048576");
         assertThat(p.get("tedge.data")).containsExactly(Map.entry("data.path", dir + "/data"));
         assertThat(p.get("tedge.device")).doesNotContainKey("device.id");
     }
