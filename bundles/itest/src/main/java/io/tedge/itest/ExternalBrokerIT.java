@@ -103,6 +103,91 @@ class ExternalBrokerIT {
         }
     }
 
+    /**
+     * Issue 9 over mosquitto: the retained messages the components see are mosquitto's, also
+     * those published live (forwarded with retain = 0) and those cleared while the agent was
+     * down; a component subscribed at the restart sees the clear as it would see a live one.
+     */
+    @Test
+    void retainedMessagesFollowMosquittoAcrossARestart() throws Exception {
+        int port = Support.freePort();
+        Path dir = Files.createTempDirectory("it-mosquitto");
+        Path conf = dir.resolve("mosquitto.conf");
+        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n");
+        Process mosquitto = new ProcessBuilder(Executables.find("mosquitto").toString(), "-c", conf.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
+        try {
+            Support.await("mosquitto listening", Duration.ofSeconds(10), () -> {
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                    return true;
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+            Support.writeToml("[mqtt]\nport = " + Support.freePort() + "\nbroker = \"external\"\nclient_port = " + port + "\n");
+            Bus bus = Support.bus(port, Duration.ofSeconds(20));
+            String base = "it/ext/ret/" + Long.toString(System.nanoTime(), 36);
+            MqttClient device = BusIT.client(port, "it-ext-retainer");
+            device.publish(base + "/cleared", "raised".getBytes(StandardCharsets.UTF_8), 1, true);
+            device.publish(base + "/kept", "kept".getBytes(StandardCharsets.UTF_8), 1, true);
+            // published live, so forwarded to the agent with retain = 0: still retained for a new subscriber
+            awaitView(bus, device, base, java.util.Map.of(base + "/cleared", "raised", base + "/kept", "kept"));
+
+            Bundle broker = null;
+            for (Bundle b : Support.context().getBundles()) {
+                if (b.getSymbolicName().equals("io.tedge.broker")) broker = b;
+            }
+            broker.stop();
+            device.publish(base + "/cleared", new byte[0], 0, true); // QoS 0: not even queued for the agent
+            device.publish(base + "/new", "while away".getBytes(StandardCharsets.UTF_8), 1, true);
+            broker.start();
+            Bus again = Support.bus(port, Duration.ofSeconds(20));
+            // a component that subscribes at once (as the c8y mapper does) ends with mosquitto's state
+            java.util.Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+            try (Bus.Subscription early = again.subscribe(List.of(base + "/#"), m -> {
+                if (m.payload().length == 0) seen.put(m.topic(), "<cleared>");
+                else seen.put(m.topic(), m.text());
+            })) {
+                // (it subscribes before or after the agent has caught up with mosquitto: it sees the
+                // stale message and then its clear, or nothing)
+                Support.await("the early subscriber ends with mosquitto's retained messages", Duration.ofSeconds(20),
+                        () -> "kept".equals(seen.get(base + "/kept")) && "while away".equals(seen.get(base + "/new"))
+                                && "<cleared>".equals(seen.getOrDefault(base + "/cleared", "<cleared>")));
+            }
+            // and the retained copy is mosquitto's: a new subscriber gets exactly what mosquitto retains
+            awaitView(again, device, base, java.util.Map.of(base + "/kept", "kept", base + "/new", "while away"));
+            device.disconnect();
+            device.close();
+        } finally {
+            Support.writeToml("[mqtt]\nport = " + Support.freePort() + "\n");
+            mosquitto.destroy();
+            mosquitto.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Waits until a new in-process subscription to base/# gets exactly these retained messages:
+     * what it receives before a probe, published by the device after the subscription, is retained.
+     */
+    private static void awaitView(Bus bus, MqttClient device, String base, java.util.Map<String, String> expected) throws Exception {
+        Support.await("the retained view " + expected, Duration.ofSeconds(20), () -> {
+            java.util.Map<String, String> view = new java.util.TreeMap<>();
+            BlockingQueue<BusMessage> q = new LinkedBlockingQueue<>();
+            try (Bus.Subscription s = bus.subscribe(List.of(base + "/#"), q::add)) {
+                String probe = base + "/probe";
+                device.publish(probe, "p".getBytes(StandardCharsets.UTF_8), 1, false);
+                BusMessage m;
+                while ((m = q.poll(5, TimeUnit.SECONDS)) != null && !m.topic().equals(probe)) {
+                    if (m.payload().length == 0) view.remove(m.topic());
+                    else view.put(m.topic(), m.text());
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return view.equals(new java.util.TreeMap<>(expected));
+        });
+    }
+
     private static List<String> drain(DurableConsumer c, int n) throws InterruptedException {
         List<String> out = new ArrayList<>();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
