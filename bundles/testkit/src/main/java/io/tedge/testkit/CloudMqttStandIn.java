@@ -69,7 +69,8 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
  * removed from the trust set makes the stand-in restart its mosquitto on the same ports (the
  * devices are disconnected and reconnect; persistent sessions are kept).
  *
- * <p>The responder (Eclipse Paho) subscribes to everything ({@code #} and {@code $iothub/#},
+ * <p>The responder (Eclipse Paho) subscribes to everything ({@code #}, and {@code $x/#} for each
+ * {@code $x} that begins a filter of the devices' ACL: {@code $iothub/#}, {@code $aws/#}),
  * QoS 2, so every message arrives with the QoS the device sent it) and publishes the cloud's
  * answers. mosquitto's log tells the stand-in what MQTT does not: which client connected with
  * which client id, user name or certificate CN ({@code use_identity_as_username}), its will,
@@ -155,16 +156,24 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
     }
 
     /**
-     * One line of the devices' ACL: a topic filter in which {@code %c} stands for the client id
-     * and {@code %u} for the user name, readable and/or writable.
+     * One line of the devices' ACL (a mosquitto {@code pattern} line): a topic filter in which
+     * {@code %c} stands for the client id and {@code %u} for the user name (or, where the listener
+     * uses it as user name, the certificate's CN), readable and/or writable by a device.
      */
-    protected record Acl(String filter, boolean read, boolean write) {
+    public record Acl(String filter, boolean read, boolean write) {
+        /** A device may subscribe to and receive the topics of this filter. */
         public static Acl read(String filter) {
             return new Acl(filter, true, false);
         }
 
+        /** A device may publish on the topics of this filter. */
         public static Acl write(String filter) {
             return new Acl(filter, false, true);
+        }
+
+        /** A device may publish, subscribe and receive on the topics of this filter. */
+        public static Acl readWrite(String filter) {
+            return new Acl(filter, true, true);
         }
 
         String line() {
@@ -381,7 +390,9 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
         TestPki.write(dir.resolve("server.pem"), serverIdentity.chainPem());
         TestPki.write(dir.resolve("server.key"), serverIdentity.keyPem());
         TestPki.write(dir.resolve("internal.passwd"), INTERNAL_USER + ":" + passwordHash(password) + "\n");
-        TestPki.write(dir.resolve("internal.acl"), "user " + INTERNAL_USER + "\ntopic readwrite #\ntopic readwrite $iothub/#\n");
+        StringBuilder internal = new StringBuilder("user " + INTERNAL_USER + "\n");
+        for (String f : responderFilters()) internal.append("topic readwrite ").append(f).append('\n');
+        TestPki.write(dir.resolve("internal.acl"), internal.toString());
         StringBuilder acl = new StringBuilder();
         for (Acl a : deviceAcl()) acl.append(a.line()).append('\n');
         TestPki.write(dir.resolve("device.acl"), acl.toString());
@@ -454,10 +465,29 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
             o.setAutomaticReconnect(false);
             IMqttToken t = responder.connect(o);
             t.waitForCompletion(WAIT.toMillis());
-            if (!t.getSessionPresent()) responder.subscribe(new String[] {"#", "$iothub/#"}, new int[] {2, 2}).waitForCompletion(WAIT.toMillis());
+            if (!t.getSessionPresent()) {
+                List<String> filters = responderFilters();
+                int[] qos = new int[filters.size()];
+                java.util.Arrays.fill(qos, 2);
+                responder.subscribe(filters.toArray(String[]::new), qos).waitForCompletion(WAIT.toMillis());
+            }
         } catch (MqttException e) {
             throw new IOException(name + ": the responder cannot connect to its mosquitto: " + e, e);
         }
+    }
+
+    /**
+     * What the responder subscribes to and may publish on: {@code #}, which matches no topic that
+     * begins with {@code $}, and {@code $x/#} for each {@code $x} that begins an ACL filter.
+     */
+    private List<String> responderFilters() {
+        Set<String> out = new LinkedHashSet<>();
+        out.add("#");
+        for (Acl a : deviceAcl()) {
+            String f = a.filter();
+            if (f.startsWith("$")) out.add((f.indexOf('/') < 0 ? f : f.substring(0, f.indexOf('/'))) + "/#");
+        }
+        return List.copyOf(out);
     }
 
     private void stopBroker() {
