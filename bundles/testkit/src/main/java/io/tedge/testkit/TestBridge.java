@@ -1,7 +1,6 @@
 package io.tedge.testkit;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,13 +10,10 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -272,7 +268,7 @@ public final class TestBridge implements AutoCloseable {
 
     private static SSLContext tls(CloudLink link) throws IOException {
         PrivateKey key = readKey(link.keyPath());
-        List<X509Certificate> chain = readCertificates(link.certPath());
+        List<X509Certificate> chain = TestPki.readCertificates(link.certPath());
         if (chain.isEmpty()) throw new IOException("no certificate in " + link.certPath());
         Set<X509Certificate> roots = new LinkedHashSet<>();
         Path r = link.rootCertPath();
@@ -282,14 +278,14 @@ public final class TestBridge implements AutoCloseable {
                 for (Path f : files.sorted().toList()) {
                     if (!Files.isRegularFile(f)) continue;
                     try {
-                        roots.addAll(readCertificates(f));
+                        roots.addAll(TestPki.readCertificates(f));
                     } catch (IOException e) {
                         // not a certificate file
                     }
                 }
             }
         } else {
-            roots.addAll(readCertificates(r));
+            roots.addAll(TestPki.readCertificates(r));
         }
         if (roots.isEmpty()) throw new IOException("no root certificate in " + r);
         try {
@@ -324,17 +320,5 @@ public final class TestBridge implements AutoCloseable {
             }
         }
         throw new IOException("no unencrypted private key in " + file);
-    }
-
-    /** The certificates of a PEM (or DER) file, in order. */
-    static List<X509Certificate> readCertificates(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            List<X509Certificate> out = new ArrayList<>();
-            for (Certificate c : certs) out.add((X509Certificate) c);
-            return out;
-        } catch (CertificateException e) {
-            throw new IOException("not a certificate file: " + file + ": " + e.getMessage(), e);
-        }
     }
 }
