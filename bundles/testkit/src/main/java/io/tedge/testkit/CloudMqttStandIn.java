@@ -705,12 +705,12 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
 
     /** The first accepted PUBLISH (already received or arriving in time) that matches. */
     public final Received awaitReceived(Predicate<Received> match, Duration timeout) {
-        return await("a PUBLISH that matches", timeout, () -> first(received, match), () -> "received: " + received);
+        return await("PUBLISH that matches", timeout, () -> first(received, match), () -> "received: " + received);
     }
 
     /** The first connection attempt (made or arriving in time) that matches. */
     public final ConnectAttempt awaitConnectAttempt(Predicate<ConnectAttempt> match, Duration timeout) {
-        return await("a connection attempt that matches", timeout, () -> first(attempts, match), () -> "attempts: " + attempts);
+        return await("connection attempt that matches", timeout, () -> first(attempts, match), () -> "attempts: " + attempts);
     }
 
     /** Waits until the device is connected. */
@@ -740,7 +740,7 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
 
     /** Waits for a closure that matches. */
     public final Closure awaitClosure(Predicate<Closure> match, Duration timeout) {
-        return await("a connection closed by the stand-in", timeout, () -> first(closures, match), () -> "closures: " + closures);
+        return await("connection closed by the stand-in", timeout, () -> first(closures, match), () -> "closures: " + closures);
     }
 
     /**
