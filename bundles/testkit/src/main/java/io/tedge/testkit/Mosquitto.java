@@ -21,14 +21,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
+import io.tedge.testkit.os.Executables;
+
 /**
  * Debian's mosquitto (2.0.x) as a child process of the test JVM, and the other command-line tools
  * the stand-ins need.
  *
  * <p>{@link #binary()} finds the broker: the {@code MOSQUITTO} environment variable or the
- * {@code tedge.mosquitto} system property, else {@code /usr/sbin/mosquitto} (where Debian puts it,
- * outside a normal user's {@code PATH}), {@code /usr/local/sbin}, {@code /usr/bin} and the
- * {@code PATH}.
+ * {@code tedge.mosquitto} system property, else {@link Executables#find}: the {@code PATH}, then
+ * {@code /usr/sbin} (where Debian puts it, outside a normal user's {@code PATH}) and the other
+ * system folders.
  *
  * <p>A started broker logs to its stderr, which a reader thread hands line by line, in order, to
  * the listener given at start (the last 400 lines are kept for error messages). Every broker is
@@ -64,36 +66,23 @@ public final class Mosquitto implements AutoCloseable {
 
     /** The mosquitto broker binary; throws IllegalStateException saying how to get one. */
     public static Path binary() {
-        return find("mosquitto", "MOSQUITTO", "tedge.mosquitto", "/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/bin/mosquitto",
-                "/usr/local/bin/mosquitto");
+        return find("mosquitto", "MOSQUITTO", "tedge.mosquitto");
     }
 
     /** The openssl command line tool (for {@code openssl rehash}). */
     static Path openssl() {
-        return find("openssl", "OPENSSL", "tedge.openssl", "/usr/bin/openssl", "/usr/local/bin/openssl");
+        return find("openssl", "OPENSSL", "tedge.openssl");
     }
 
-    private static Path find(String tool, String env, String property, String... places) {
-        List<String> candidates = new ArrayList<>();
+    /** The tool named by the environment variable or system property, else {@link Executables#find}. */
+    private static Path find(String tool, String env, String property) {
         String configured = System.getProperty(property, System.getenv(env));
         if (configured != null && !configured.isBlank()) {
             Path p = Path.of(configured);
             if (Files.isExecutable(p)) return p;
             throw new IllegalStateException(tool + " set by " + env + "/" + property + " is not an executable file: " + configured);
         }
-        candidates.addAll(List.of(places));
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String d : path.split(":")) {
-                if (!d.isEmpty()) candidates.add(d + "/" + tool);
-            }
-        }
-        for (String c : candidates) {
-            Path p = Path.of(c);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) return p;
-        }
-        throw new IllegalStateException(tool + " not found in " + String.join(", ", List.of(places)) + " or on the PATH: install it "
-                + "(Debian: apt-get install -y mosquitto mosquitto-clients openssl) or set " + env + "=/path/to/" + tool);
+        return Executables.find(tool);
     }
 
     /** A port on 127.0.0.1 that was free a moment ago (mosquitto 2.0 cannot pick one itself). */
