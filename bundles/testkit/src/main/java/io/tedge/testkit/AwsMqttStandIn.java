@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,8 +93,6 @@ public final class AwsMqttStandIn extends CloudMqttStandIn {
     private static final Pattern SHADOW = Pattern.compile("\\$aws/things/([^/]+)/shadow(?:/name/([^/]+))?/(update|get|delete)");
 
     private final List<Acl> policy;
-    // guarded by lock: thing name -> its certificate, or null for a thing whose certificate a registered CA issued
-    private final Map<String, X509Certificate> things = new HashMap<>();
     private final Map<String, Shadow> shadows = new HashMap<>();
 
     /** One shadow: its state sections and version (0: none). */
@@ -134,33 +131,17 @@ public final class AwsMqttStandIn extends CloudMqttStandIn {
      * one AWS issued); the certificate is trusted from the next TLS handshake on.
      */
     public void registerThing(String thingName, X509Certificate certificate) {
-        synchronized (lock) {
-            things.put(thingName, Objects.requireNonNull(certificate, "certificate"));
-        }
-        moreTrustChanged();
+        register(thingName, Objects.requireNonNull(certificate, "certificate"));
     }
 
     /** Registers a thing whose certificate a CA of the {@link LiveTrust} issued with the thing name as CN. */
     public void registerThing(String thingName) {
-        synchronized (lock) {
-            things.put(thingName, null);
-        }
+        register(thingName, null);
     }
 
     /** Removes a thing. A certificate no longer trusted makes mosquitto restart (every device reconnects). */
     public void unregisterThing(String thingName) {
-        boolean hadCert;
-        synchronized (lock) {
-            hadCert = things.remove(thingName) != null;
-        }
-        if (hadCert) moreTrustChanged();
-    }
-
-    @Override
-    protected Collection<X509Certificate> moreTrust() {
-        synchronized (lock) {
-            return things.values().stream().filter(Objects::nonNull).toList();
-        }
+        unregister(thingName);
     }
 
     /**
@@ -228,10 +209,10 @@ public final class AwsMqttStandIn extends CloudMqttStandIn {
         String cid = c.clientId();
         int bytes = cid.getBytes(StandardCharsets.UTF_8).length;
         if (bytes == 0 || bytes > MAX_CLIENT_ID) return Decision.refuse(2, "a client id of " + bytes + " bytes (1 to " + MAX_CLIENT_ID + ")");
-        if (!things.containsKey(cid)) {
+        if (!isRegistered(cid)) {
             return Decision.refuse(5, "not authorised: no thing '" + cid + "' (iot:Connect is allowed on client/${iot:Connection.Thing.ThingName})");
         }
-        X509Certificate attached = things.get(cid);
+        X509Certificate attached = registeredCertificate(cid);
         String expectedCn = attached == null ? cid : commonName(attached);
         if (!Objects.equals(expectedCn, c.certificateCn())) {
             return Decision.refuse(5, "not authorised: the certificate presented (CN=" + c.certificateCn() + ") is not attached to thing '" + cid
@@ -267,16 +248,13 @@ public final class AwsMqttStandIn extends CloudMqttStandIn {
 
     @Override
     protected void denied(Conn conn, String topic, int qos, long length) {
-        recordClosure(new Closure(conn.clientId(), "not authorised: the policy of '" + conn.clientId() + "' does not allow iot:Publish on "
-                + topic, topic, (int) Math.min(length, Integer.MAX_VALUE)));
-        closeForCloudReasons(conn);
+        closeForCloudReasons(conn, "not authorised: the policy of '" + conn.clientId() + "' does not allow iot:Publish on " + topic, topic,
+                length);
     }
 
     @Override
     protected void tooLarge(Conn conn, String topic, long length) {
-        recordClosure(new Closure(conn.clientId(), "oversize: a payload of " + length + " bytes exceeds " + MAX_PAYLOAD, topic,
-                (int) Math.min(length, Integer.MAX_VALUE)));
-        closeForCloudReasons(conn);
+        closeForCloudReasons(conn, "oversize: a payload of " + length + " bytes exceeds " + MAX_PAYLOAD, topic, length);
     }
 
     @Override

@@ -268,6 +268,8 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
     private final Map<Integer, Delivery> byMid = new HashMap<>();
     private final Deque<Delivery> qos0 = new ArrayDeque<>();
     private final Map<String, Conn> lastPublisher = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The cloud's registry: device id -> its certificate, or null for one a CA of the trust issued. */
+    private final Map<String, X509Certificate> registry = new HashMap<>();
     private final MosquittoLog log;
 
     /** Guards the messages waiting for their device. */
@@ -339,11 +341,6 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
     /** true: the devices' listener uses the certificate's CN as user name ({@code use_identity_as_username}). */
     protected boolean usernameIsCertificateCn() {
         return false;
-    }
-
-    /** Certificates to trust besides {@link #trust} (a hub's registered devices). */
-    protected Collection<X509Certificate> moreTrust() {
-        return List.of();
     }
 
     /** A connection was accepted. Called with {@link #lock} held: do not block. */
@@ -777,6 +774,15 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
         record(closures, c);
     }
 
+    /**
+     * Records a {@link Closure} ({@code topic} and {@code length}: of the message refused, or null
+     * and -1) and closes the connection for the cloud's reasons ({@link #closeForCloudReasons(Conn)}).
+     */
+    protected final void closeForCloudReasons(Conn conn, String reason, String topic, long length) {
+        recordClosure(new Closure(conn.clientId(), reason, topic, (int) Math.min(length, Integer.MAX_VALUE)));
+        closeForCloudReasons(conn);
+    }
+
     /** Adds to a record list and wakes the waiters. */
     protected final <T> void record(List<T> list, T item) {
         synchronized (lock) {
@@ -1042,15 +1048,52 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
         if (removed) restart();
     }
 
-    /** Tells the stand-in that {@link #moreTrust()} changed. */
-    protected final void moreTrustChanged() {
-        trustChanged();
+    /**
+     * Registers a device (a thing, ...) in the cloud's registry: with its certificate, which is
+     * trusted from the next TLS handshake on besides the {@link #trust()}, or with null for one
+     * whose certificate a CA of the {@link LiveTrust} issued.
+     */
+    protected final void register(String deviceId, X509Certificate certificate) {
+        synchronized (lock) {
+            registry.put(deviceId, certificate);
+        }
+        if (certificate != null) trustChanged();
+    }
+
+    /**
+     * Removes a device from the registry. A certificate no longer trusted makes mosquitto restart
+     * (every device reconnects).
+     */
+    protected final void unregister(String deviceId) {
+        boolean hadCert;
+        synchronized (lock) {
+            hadCert = registry.remove(deviceId) != null;
+        }
+        if (hadCert) trustChanged();
+    }
+
+    /** Whether the device is in the registry. */
+    protected final boolean isRegistered(String deviceId) {
+        synchronized (lock) {
+            return registry.containsKey(deviceId);
+        }
+    }
+
+    /** The certificate the device was registered with; null for none, or for one a CA issued. */
+    protected final X509Certificate registeredCertificate(String deviceId) {
+        synchronized (lock) {
+            return registry.get(deviceId);
+        }
     }
 
     /** Writes the trusted certificates into mosquitto's capath and rehashes it; true if one was removed. */
     private synchronized boolean syncTrustDir() throws IOException {
         Set<X509Certificate> want = new LinkedHashSet<>(trust.trusted());
-        want.addAll(moreTrust());
+        synchronized (lock) {
+            for (X509Certificate c : registry.values()) {
+                if (c != null) want.add(c);
+            }
+        }
         boolean removed = false;
         for (Iterator<X509Certificate> it = trustedInDir.iterator(); it.hasNext();) {
             X509Certificate c = it.next();

@@ -183,16 +183,12 @@ public final class GenericMqttStandIn extends CloudMqttStandIn {
 
     @Override
     protected void denied(Conn conn, String topic, int qos, long length) {
-        recordClosure(new Closure(conn.clientId(), "not authorised: '" + conn.clientId() + "' may not publish on " + topic, topic,
-                (int) Math.min(length, Integer.MAX_VALUE)));
-        closeForCloudReasons(conn);
+        closeForCloudReasons(conn, "not authorised: '" + conn.clientId() + "' may not publish on " + topic, topic, length);
     }
 
     @Override
     protected void tooLarge(Conn conn, String topic, long length) {
-        recordClosure(new Closure(conn.clientId(), "oversize: a message of " + length + " bytes exceeds " + maxMessageSize, topic,
-                (int) Math.min(length, Integer.MAX_VALUE)));
-        closeForCloudReasons(conn);
+        closeForCloudReasons(conn, "oversize: a message of " + length + " bytes exceeds " + maxMessageSize, topic, length);
     }
 
     @Override
