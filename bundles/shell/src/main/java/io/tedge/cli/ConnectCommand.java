@@ -46,7 +46,7 @@ final class ConnectCommand {
             "    --test    Test the connection of a connected device (nothing is changed)",
             "");
     static final String DISCONNECT = "USAGE:\n    tedge disconnect <CLOUD>\n\nRemove the connection of the device to a cloud\n";
-    static final String STATUS = "USAGE:\n    tedge status\n\nShow the state of every cloud link of the running container\n";
+    static final String STATUS = "USAGE:\n    tedge status\n\nShow the state of every cloud link of the running container, and the health of its services\n";
     static final String PLUGINS = "USAGE:\n    tedge plugins\n\nList the connectors and mappers of the running container: bundle, version, state, link, backlog\n";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     static long linkTimeoutMs = 30_000;
@@ -172,6 +172,7 @@ final class ConnectCommand {
         CliMqttClient c = MqttCommand.open(ctx, "tedge-status-");
         try {
             printLinks(ctx, retained(c, "tedge/bridge/+/status"));
+            HealthTable.print(ctx.out, retained(c, "tedge/health/#"));
             return 0;
         } catch (java.io.IOException e) {
             throw new CommandFailed("status: " + e.getMessage() + (e instanceof CliMqttClient.Timeout ? MqttCommand.HUNG_HINT : ""));

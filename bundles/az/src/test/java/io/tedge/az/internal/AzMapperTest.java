@@ -137,7 +137,7 @@ class AzMapperTest {
 
     @Test
     void readsTheMainDeviceMeasurementsOnly() {
-        assertThat(mapper(null).inputs()).containsExactly("tedge/measurements");
+        assertThat(mapper(null).inputs()).containsExactly("tedge/measurements", "tedge/alarms/#", "tedge/events/#");
     }
 
     /** Measurements {"0_xxx":1,"1_xxx":1,...} whose translation, with the added time, is {@code size} bytes. */

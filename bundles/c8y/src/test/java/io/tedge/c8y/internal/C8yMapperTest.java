@@ -163,7 +163,8 @@ class C8yMapperTest {
 
     @Test
     void readsTheMeasurementTopics() {
-        assertThat(mapper.inputs()).containsExactly("tedge/measurements", "tedge/measurements/+");
+        assertThat(mapper.inputs()).containsExactly("tedge/measurements", "tedge/measurements/+", "tedge/alarms/#", "tedge/events/#",
+                "tedge/health/+", "tedge/health/+/+");
     }
 
     @Test
