@@ -27,7 +27,8 @@ import io.tedge.config.TedgeConfigService;
         "osgi.command.function=cert",
         "osgi.command.function=connect",
         "osgi.command.function=disconnect",
-        "osgi.command.function=status"})
+        "osgi.command.function=status",
+        "osgi.command.function=operations"})
 public class TedgeCommands {
     private final TedgeConfigService config;
 
@@ -69,6 +70,11 @@ public class TedgeCommands {
     @Descriptor("Show the state of every cloud link: up/down, queued messages, last error")
     public void status(CommandSession session, @Descriptor("no arguments") String... args) {
         run(session, prefixed("status", args));
+    }
+
+    @Descriptor("List the supported operations (operations/c8y) and the operations in flight")
+    public void operations(CommandSession session, @Descriptor("[list]") String... args) {
+        run(session, prefixed("operations", args));
     }
 
     private static List<String> prefixed(String cmd, String... args) {
