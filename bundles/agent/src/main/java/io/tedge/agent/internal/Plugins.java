@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.tedge.agent.BoundedProcess;
+import io.tedge.agent.OperationLog;
 
 /**
  * The software management plug-ins of {@code <config dir>/sm-plugins/} (thin-edge.io's plug-in

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.tedge.agent.BoundedProcess;
+import io.tedge.agent.OperationLog;
 
 /**
  * Software list and update with the plug-ins, as thin-edge.io 0.12's agent does them (one at a

@@ -1,4 +1,4 @@
-package io.tedge.agent.internal;
+package io.tedge.agent;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,8 +12,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.tedge.agent.BoundedProcess;
-import io.tedge.agent.FileOps;
 
 /**
  * The log of one operation, {@code <logs.path>/agent/<prefix>-<RFC 3339 time>.log} (thin-edge.io's
