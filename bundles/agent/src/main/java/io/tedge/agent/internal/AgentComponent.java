@@ -12,9 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +21,7 @@ import io.tedge.api.Bus;
 import io.tedge.api.BusMessage;
 import io.tedge.api.ConfigKey;
 import io.tedge.api.DurableConsumer;
+import io.tedge.config.TedgeConfigService;
 
 /**
  * The agent (thin-edge.io's {@code tedge-agent}): the local command API on the legacy topics.
@@ -52,8 +51,7 @@ import io.tedge.api.DurableConsumer;
         doc = "Seconds one software plug-in call may take before it is stopped (SIGTERM, then SIGKILL 10 s later). Example: 600")
 @ConfigKey(key = "sudo.enable", type = "flag", defaultValue = "true",
         doc = "Whether the agent runs plug-ins and the reboot command with sudo when it is not root and sudo is installed. Example: false")
-@Component(immediate = true, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        configurationPid = {"tedge.data", "tedge.logs", "tedge.tmp", "tedge.software", "tedge.sudo", "tedge.c8y"})
+@Component(immediate = true)
 public class AgentComponent {
     private static final Logger LOG = LoggerFactory.getLogger(AgentComponent.class);
 
@@ -68,16 +66,31 @@ public class AgentComponent {
 
     private final Bus bus;
     private final Clock clock = Clock.systemUTC();
+    private final java.util.function.Supplier<Settings> settingsSource;
     private volatile Settings settings;
     private volatile boolean stopping;
     private final RecentIds recent;
     private final Thread restartLoop;
     private final Thread softwareLoop;
 
+    /**
+     * The settings are read from tedge.toml at start and again for each operation (so a changed
+     * key applies to the next operation without restarting the agent and what it runs).
+     */
     @Activate
-    public AgentComponent(@Reference Bus bus, Map<String, Object> props) {
+    public AgentComponent(@Reference Bus bus, @Reference TedgeConfigService config) {
+        this(bus, () -> Settings.from(config));
+    }
+
+    /** With fixed settings (tests). */
+    AgentComponent(Bus bus, Map<String, Object> props) {
+        this(bus, () -> Settings.from(props));
+    }
+
+    private AgentComponent(Bus bus, java.util.function.Supplier<Settings> settingsSource) {
         this.bus = bus;
-        this.settings = Settings.from(props);
+        this.settingsSource = settingsSource;
+        this.settings = settingsSource.get();
         this.recent = new RecentIds(settings.stateDir().resolve("recent-operations"));
         installDefaultPlugins();
         String r = new RestartManager(settings, clock).recover((id, s, reason) -> publish(RESTART_RES, status(id, s, reason)));
@@ -91,11 +104,6 @@ public class AgentComponent {
         health.put("time", clock.instant().getEpochSecond());
         publishRetained(HEALTH, health);
         LOG.info("Agent ready: plug-ins in {}, state in {}", settings.pluginDir(), settings.stateDir());
-    }
-
-    @Modified
-    void modified(Map<String, Object> props) {
-        settings = Settings.from(props);
     }
 
     @Deactivate
@@ -162,6 +170,7 @@ public class AgentComponent {
         remember(id);
         commit.run();
         LOG.info("Restart {} requested", id);
+        settings = settingsSource.get();
         new RestartManager(settings, clock).restart(id, (i, s, reason) -> publish(RESTART_RES, status(i, s, reason)),
                 () -> stopping);
     }
@@ -174,7 +183,8 @@ public class AgentComponent {
         }
         boolean update = m.topic().equals(UPDATE_REQ);
         String resTopic = update ? UPDATE_RES : LIST_RES;
-        Settings s = settings;
+        Settings s = settingsSource.get();
+        settings = s;
         io.tedge.agent.OperationState state = null;
         try {
             state = io.tedge.agent.OperationState.write(s.stateDir().resolve(SOFTWARE_STATE), id, update ? "update" : "list",

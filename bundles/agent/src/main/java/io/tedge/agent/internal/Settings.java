@@ -25,6 +25,33 @@ import java.util.Map;
 public record Settings(Path configDir, Path dataPath, Path logsPath, Path tmpPath, String pluginDefault, int maxPackages,
         Duration pluginTimeout, List<String> sudo, List<String> tenantHosts, Path rootCerts) {
 
+    /** The keys this reads (besides the config dir). */
+    static final List<String> KEYS = List.of("data.path", "logs.path", "tmp.path", "software.plugin.default",
+            "software.plugin.max_packages", "software.plugin.timeout", "sudo.enable", "c8y.url", "c8y.http", "c8y.root.cert.path");
+
+    /**
+     * The current values of tedge.toml (read at each operation, so a change applies to the next
+     * one). A key the registry does not know yet, or a bad value, takes its default (the config
+     * bundle logs the bad value).
+     */
+    public static Settings from(io.tedge.config.TedgeConfigService config) {
+        java.util.Map<String, Object> props = new java.util.HashMap<>();
+        props.put("tedge.config.dir", config.configDir().toString());
+        try {
+            io.tedge.config.TedgeConfig cfg = config.load();
+            for (String k : KEYS) {
+                try {
+                    cfg.get(k).ifPresent(v -> props.put(k, v));
+                } catch (io.tedge.config.ConfigException e) {
+                    // default below
+                }
+            }
+        } catch (io.tedge.config.ConfigException e) {
+            org.slf4j.LoggerFactory.getLogger(Settings.class).warn("tedge.toml: {} (the agent uses the defaults)", e.getMessage());
+        }
+        return from(props);
+    }
+
     public static Settings from(Map<String, ?> props) {
         Path configDir = Path.of(str(props, "tedge.config.dir", System.getProperty("user.home") + "/.tedge"));
         Path data = Path.of(str(props, "data.path", configDir.resolve("data").toString()));
