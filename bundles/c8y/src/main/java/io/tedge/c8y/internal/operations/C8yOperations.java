@@ -115,6 +115,8 @@ public class C8yOperations {
     private final Path stateDir;
     private final List<String> tenantHosts;
     private final ThreadPoolExecutor custom;
+    private final ThreadPoolExecutor fileRequests;
+    final FileOperations files;
     private volatile boolean stopping;
     private Thread consumerThread;
     private Thread watchThread;
@@ -158,6 +160,27 @@ public class C8yOperations {
                     return t;
                 });
         custom.allowCoreThreadTimeOut(true);
+        this.files = new FileOperations(pluginDir, json);
+        this.fileRequests = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(MAX_QUEUED), r -> {
+            Thread t = new Thread(r, "c8y-file-operation");
+            t.setDaemon(true);
+            return t;
+        });
+        fileRequests.allowCoreThreadTimeOut(true);
+    }
+
+    /**
+     * The HTTP client the REST parts need; once it is there the configuration and log operations
+     * are offered ({@code c8y_UploadConfigFile}, {@code c8y_DownloadConfigFile},
+     * {@code c8y_LogfileRequest} files in {@code operations/c8y/}).
+     */
+    void setHttp(OperationsHttp client) {
+        this.http = client;
+        try {
+            for (String op : List.of(FileOperations.UPLOAD, FileOperations.DOWNLOAD, FileOperations.LOGS)) OperationsDir.ensure(opsDir, op);
+        } catch (IOException e) {
+            LOG.warn("Cannot create the operation files in {}: {}", opsDir, e.getMessage());
+        }
     }
 
     private void start() {
@@ -203,6 +226,7 @@ public class C8yOperations {
             }
         }
         custom.shutdownNow();
+        fileRequests.shutdownNow();
     }
 
     private static void writeIfMissing(Path f, String content) throws IOException {
@@ -413,6 +437,24 @@ public class C8yOperations {
                 } catch (SoftwareRequest.Invalid e) {
                     return List.of(BusMessage.of(US, "501," + SOFTWARE, 1),
                             BusMessage.of(US, "502," + SOFTWARE + "," + SmartRestLines.quoted(e.getMessage()), 1));
+                }
+            case "522":
+            case "524":
+            case "526":
+                if (!topic.equals(DS)) return List.of();
+                try {
+                    fileRequests.execute(() -> {
+                        try {
+                            publishAll(files.handle(f, http));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                    return List.of();
+                } catch (RejectedExecutionException e) {
+                    String op = code.equals("526") ? FileOperations.UPLOAD : code.equals("524") ? FileOperations.DOWNLOAD : FileOperations.LOGS;
+                    return List.of(BusMessage.of(US, "501," + op + "\n", 1), BusMessage.of(US, "502," + op + ","
+                            + SmartRestLines.quoted("Too many requests at once: " + MAX_QUEUED + " are waiting") + "\n", 1));
                 }
             default:
                 for (CustomOperation op : OperationsDir.read(opsDir).custom().values()) {

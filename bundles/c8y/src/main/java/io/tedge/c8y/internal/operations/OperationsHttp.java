@@ -13,4 +13,16 @@ public interface OperationsHttp {
 
     /** {@code PUT /inventory/managedObjects/<internal id of the device>} with this JSON body. */
     void updateDevice(byte[] json) throws IOException, InterruptedException;
+
+    /**
+     * {@code POST /event/events/} ({@code type}, {@code text}, now, the device as source), then
+     * {@code POST /event/events/<id>/binaries} with the content ({@code text/plain}); returns the
+     * binary's URL {@code https://<c8y.url>/event/events/<id>/binaries}.
+     */
+    String uploadEventBinary(String type, String text, byte[] content) throws IOException, InterruptedException;
+
+    /**
+     * GET of a URL (with the JWT only when it is the tenant's own host), at most {@code maxBytes}.
+     */
+    byte[] download(String url, long maxBytes) throws IOException, InterruptedException;
 }

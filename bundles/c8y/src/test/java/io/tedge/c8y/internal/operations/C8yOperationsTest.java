@@ -54,6 +54,16 @@ class C8yOperationsTest {
                 if (putFails) throw new IOException("HTTP 500");
                 puts.add(new String(json, StandardCharsets.UTF_8));
             }
+
+            @Override
+            public String uploadEventBinary(String type, String text, byte[] content) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public byte[] download(String url, long maxBytes) {
+                throw new UnsupportedOperationException();
+            }
         };
     }
 
