@@ -2,22 +2,14 @@ package io.tedge.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
-import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,56 +23,16 @@ class AgentIT {
     Path dir;
 
     /** A device application with a persistent session: it gets what was published while the container restarted. */
-    static final class Client implements AutoCloseable {
-        final MqttClient client;
-        final BlockingQueue<String> inbox = new LinkedBlockingQueue<>();
-        final MqttConnectOptions options = new MqttConnectOptions();
+    private static Local client(int port, String id) throws MqttException {
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setCleanSession(false);
+        options.setAutomaticReconnect(true);
+        options.setMaxReconnectDelay(500);
+        return new Local(port, id, options).subscribe("tedge/commands/res/#");
+    }
 
-        Client(int port, String id) throws MqttException {
-            client = new MqttClient("tcp://127.0.0.1:" + port, id, new MemoryPersistence());
-            options.setCleanSession(false);
-            options.setAutomaticReconnect(true);
-            options.setMaxReconnectDelay(500);
-            client.setCallback(new MqttCallback() {
-                public void connectionLost(Throwable cause) {
-                }
-
-                public void messageArrived(String topic, MqttMessage m) {
-                    inbox.add(topic + " " + new String(m.getPayload(), StandardCharsets.UTF_8));
-                }
-
-                public void deliveryComplete(IMqttDeliveryToken t) {
-                }
-            });
-            client.connect(options);
-            client.subscribe("tedge/commands/res/#", 1);
-        }
-
-        void publish(String topic, String payload) throws MqttException {
-            MqttMessage m = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8));
-            m.setQos(1);
-            client.publish(topic, m);
-        }
-
-        String await(String prefix, long seconds) throws InterruptedException {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            while (true) {
-                long left = end - System.nanoTime();
-                if (left <= 0) throw new AssertionError("no message starting with '" + prefix + "' within " + seconds + " s; inbox " + inbox);
-                String m = inbox.poll(left, TimeUnit.NANOSECONDS);
-                if (m != null && m.startsWith(prefix)) return m;
-            }
-        }
-
-        @Override
-        public void close() {
-            try {
-                client.disconnect(1000);
-                client.close(true);
-            } catch (MqttException e) {
-                // closing
-            }
-        }
+    private static void publish(Local c, String topic, String payload) throws MqttException {
+        c.publish(topic, payload, 1);
     }
 
     private Path script(Path p, String body) throws Exception {
@@ -119,8 +71,8 @@ class AgentIT {
                     + "touch " + dir.resolve("rebooted") + "\nkill -TERM $PPID\n");
             Files.writeString(cfg.resolve("system.toml"), "[system]\nreboot = [\"" + reboot + "\"]\n");
             a.startAndWait();
-            try (Client c = new Client(port, "restart-test")) {
-                c.publish("tedge/commands/req/control/restart", "{\"id\":\"restart-1\"}");
+            try (Local c = client(port, "restart-test")) {
+                publish(c, "tedge/commands/req/control/restart", "{\"id\":\"restart-1\"}");
                 assertThat(c.await("tedge/commands/res/control/restart", 60))
                         .isEqualTo("tedge/commands/res/control/restart {\"id\":\"restart-1\",\"status\":\"executing\"}");
                 assertThat(a.process().waitFor(60, TimeUnit.SECONDS)).as("the reboot command stopped the container").isTrue();
@@ -142,8 +94,8 @@ class AgentIT {
             Path reboot = script(dir.resolve("reboot.sh"), "echo 'reboot: Operation not permitted' >&2\nexit 1\n");
             Files.writeString(cfg.resolve("system.toml"), "[system]\nreboot = [\"" + reboot + "\"]\n");
             a.startAndWait();
-            try (Client c = new Client(port, "restart-fail")) {
-                c.publish("tedge/commands/req/control/restart", "{\"id\":\"restart-2\"}");
+            try (Local c = client(port, "restart-fail")) {
+                publish(c, "tedge/commands/req/control/restart", "{\"id\":\"restart-2\"}");
                 c.await("tedge/commands/res/control/restart {\"id\":\"restart-2\",\"status\":\"executing\"}", 60);
                 assertThat(c.await("tedge/commands/res/control/restart", 60)).startsWith(
                         "tedge/commands/res/control/restart {\"id\":\"restart-2\",\"status\":\"failed\",\"reason\":\"The reboot command [")
@@ -159,15 +111,15 @@ class AgentIT {
         try (Agent a = agent(cfg, port)) {
             testPlugin(cfg);
             a.startAndWait();
-            try (Client c = new Client(port, "software-test")) {
-                c.publish("tedge/commands/req/software/update", "{\"id\":\"u1\",\"updateList\":[{\"type\":\"test\",\"modules\":["
+            try (Local c = client(port, "software-test")) {
+                publish(c, "tedge/commands/req/software/update", "{\"id\":\"u1\",\"updateList\":[{\"type\":\"test\",\"modules\":["
                         + "{\"name\":\"nodered\",\"version\":\"1.0.0\",\"action\":\"install\"},{\"name\":\"base\",\"action\":\"remove\"}]}]}");
                 assertThat(c.await("tedge/commands/res/software/update", 60))
                         .isEqualTo("tedge/commands/res/software/update {\"id\":\"u1\",\"status\":\"executing\"}");
                 assertThat(c.await("tedge/commands/res/software/update", 60)).isEqualTo("tedge/commands/res/software/update "
                         + "{\"id\":\"u1\",\"status\":\"successful\",\"currentSoftwareList\":[{\"type\":\"test\",\"modules\":[{\"name\":\"nodered\",\"version\":\"1.0.0\"}]}]}");
 
-                c.publish("tedge/commands/req/software/update", "{\"id\":\"u2\",\"updateList\":[{\"type\":\"test\",\"modules\":["
+                publish(c, "tedge/commands/req/software/update", "{\"id\":\"u2\",\"updateList\":[{\"type\":\"test\",\"modules\":["
                         + "{\"name\":\"bad\",\"action\":\"install\"}]}]}");
                 c.await("tedge/commands/res/software/update {\"id\":\"u2\",\"status\":\"executing\"}", 60);
                 String failed = c.await("tedge/commands/res/software/update", 60);
@@ -184,8 +136,8 @@ class AgentIT {
         try (Agent a = agent(cfg, port)) {
             testPlugin(cfg);
             a.startAndWait();
-            try (Client c = new Client(port, "software-restart")) {
-                c.publish("tedge/commands/req/software/update", "{\"id\":\"u3\",\"updateList\":[{\"type\":\"test\",\"modules\":["
+            try (Local c = client(port, "software-restart")) {
+                publish(c, "tedge/commands/req/software/update", "{\"id\":\"u3\",\"updateList\":[{\"type\":\"test\",\"modules\":["
                         + "{\"name\":\"slow\",\"action\":\"install\"}]}]}");
                 c.await("tedge/commands/res/software/update {\"id\":\"u3\",\"status\":\"executing\"}", 60);
                 assertThat(Agent.run(cfg, "operations").out()).contains("software  update  id=u3");
@@ -212,18 +164,18 @@ class AgentIT {
         try (Agent a = agent(cfg, port)) {
             a.startAndWait();
             Agent.await("the apt plug-in installed", Duration.ofSeconds(30), () -> Files.isExecutable(cfg.resolve("sm-plugins/apt")));
-            try (Client c = new Client(port, "apt-test")) {
-                c.publish("tedge/commands/req/software/list", "{\"id\":\"l1\"}");
+            try (Local c = client(port, "apt-test")) {
+                publish(c, "tedge/commands/req/software/list", "{\"id\":\"l1\"}");
                 c.await("tedge/commands/res/software/list {\"id\":\"l1\",\"status\":\"executing\"}", 60);
                 assertThat(c.await("tedge/commands/res/software/list", 120)).contains("\"type\":\"apt\"", "{\"name\":\"dpkg\",\"version\":\"");
 
-                c.publish("tedge/commands/req/software/update", "{\"id\":\"a1\",\"updateList\":[{\"type\":\"apt\",\"modules\":["
+                publish(c, "tedge/commands/req/software/update", "{\"id\":\"a1\",\"updateList\":[{\"type\":\"apt\",\"modules\":["
                         + "{\"name\":\"hello\",\"action\":\"install\"}]}]}");
                 c.await("tedge/commands/res/software/update {\"id\":\"a1\",\"status\":\"executing\"}", 60);
                 assertThat(c.await("tedge/commands/res/software/update", 600)).contains("\"id\":\"a1\",\"status\":\"successful\"", "{\"name\":\"hello\",\"version\":\"");
                 assertThat(Agent.exec(java.util.List.of("dpkg-query", "-W", "hello"), Duration.ofSeconds(30)).code()).isZero();
 
-                c.publish("tedge/commands/req/software/update", "{\"id\":\"a2\",\"updateList\":[{\"type\":\"apt\",\"modules\":["
+                publish(c, "tedge/commands/req/software/update", "{\"id\":\"a2\",\"updateList\":[{\"type\":\"apt\",\"modules\":["
                         + "{\"name\":\"hello\",\"action\":\"remove\"}]}]}");
                 c.await("tedge/commands/res/software/update {\"id\":\"a2\",\"status\":\"executing\"}", 60);
                 String done = c.await("tedge/commands/res/software/update", 600);

@@ -66,9 +66,7 @@ public final class ConfigPluginFile {
         String problem = null;
         if (Files.exists(file)) {
             try {
-                JsonNode files = TomlFiles.read(file).path("files");
-                if (!files.isMissingNode() && !files.isArray()) throw new IOException(file + ": `files` must be an array");
-                for (JsonNode f : files) {
+                for (JsonNode f : TomlFiles.filesArray(file)) {
                     Entry e = entry(file, f);
                     if (entries.put(e.type(), e) != null) throw new IOException(file + ": the type '" + e.type() + "' is used twice");
                 }

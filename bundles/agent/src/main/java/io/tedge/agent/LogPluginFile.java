@@ -49,9 +49,7 @@ public final class LogPluginFile {
         String problem = null;
         if (Files.exists(file)) {
             try {
-                JsonNode files = TomlFiles.read(file).path("files");
-                if (!files.isMissingNode() && !files.isArray()) throw new IOException(file + ": `files` must be an array");
-                for (JsonNode f : files) {
+                for (JsonNode f : TomlFiles.filesArray(file)) {
                     String type = TomlFiles.text(f, "type");
                     String path = TomlFiles.text(f, "path");
                     if (type == null || type.isEmpty() || path == null || !path.startsWith("/")) {

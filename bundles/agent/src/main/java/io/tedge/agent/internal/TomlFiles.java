@@ -42,6 +42,13 @@ public final class TomlFiles {
         }
     }
 
+    /** The {@code files} array of a plug-in file ({@code files = [ {...}, ... ]} or {@code [[files]]}); empty when absent. */
+    public static JsonNode filesArray(Path file) throws IOException {
+        JsonNode files = read(file).path("files");
+        if (!files.isMissingNode() && !files.isArray()) throw new IOException(file + ": `files` must be an array");
+        return files;
+    }
+
     /** A text field, or null when missing or not text. */
     public static String text(JsonNode n, String field) {
         JsonNode v = n == null ? null : n.get(field);
