@@ -137,9 +137,11 @@ public class AgentComponent {
         void handle(BusMessage m, Runnable commit) throws InterruptedException;
     }
 
+    /** The consumer is opened here, before the component is active, so no request published after that is missed. */
     private Thread loop(String name, List<String> topics, Handler handler) {
+        DurableConsumer consumer = bus.consumer(name, topics);
         Thread t = new Thread(() -> {
-            try (DurableConsumer c = bus.consumer(name, topics)) {
+            try (DurableConsumer c = consumer) {
                 while (!stopping) {
                     for (BusMessage m : c.poll(1, Duration.ofMillis(500))) {
                         try {

@@ -199,7 +199,8 @@ public class C8yOperations {
         recoverCustom();
         for (BusMessage m : init()) publish(m);
         startWatcher();
-        consumerThread = new Thread(this::consume, "c8y-operations");
+        DurableConsumer consumer = bus.consumer("c8y-operations", topics());
+        consumerThread = new Thread(() -> consume(consumer), "c8y-operations");
         consumerThread.setDaemon(true);
         consumerThread.start();
         health = bus.subscribe(List.of(AGENT_HEALTH), m -> {
@@ -383,12 +384,17 @@ public class C8yOperations {
 
     // ------------------------------------------------------------------ the operations
 
-    private void consume() {
+    /** {@code c8y/s/ds}, the agent's responses, and the topics named by custom operations. */
+    private Set<String> topics() {
         Set<String> topics = new LinkedHashSet<>(List.of(DS, RESTART_RES, LIST_RES, UPDATE_RES));
         for (CustomOperation op : OperationsDir.read(opsDir).custom().values()) {
             if (op.topic() != null && !op.topic().isBlank()) topics.add(op.topic());
         }
-        try (DurableConsumer c = bus.consumer("c8y-operations", topics)) {
+        return topics;
+    }
+
+    private void consume(DurableConsumer consumer) {
+        try (DurableConsumer c = consumer) {
             while (!stopping) {
                 for (BusMessage m : c.poll(16, Duration.ofMillis(500))) {
                     try {
