@@ -28,7 +28,16 @@ class AgentIT {
         options.setCleanSession(false);
         options.setAutomaticReconnect(true);
         options.setMaxReconnectDelay(500);
-        return new Local(port, id, options).subscribe("tedge/commands/res/#");
+        Local c = new Local(port, id, options).subscribe("tedge/commands/res/#");
+        awaitAgentUp(port);
+        return c;
+    }
+
+    /** Requests are taken once the agent is up (as the mapper waits for it): its retained health says so. */
+    private static void awaitAgentUp(int port) throws MqttException, InterruptedException {
+        try (Local health = new Local(port, "health-" + System.nanoTime()).subscribe("tedge/health/tedge-agent")) {
+            health.await("tedge/health/tedge-agent {\"status\":\"up\"", 60);
+        }
     }
 
     private static void publish(Local c, String topic, String payload) throws MqttException {
