@@ -23,7 +23,7 @@ class AgentIT {
     Path dir;
 
     /** A device application with a persistent session: it gets what was published while the container restarted. */
-    private static Local client(int port, String id) throws MqttException {
+    private static Local client(int port, String id) throws MqttException, InterruptedException {
         MqttConnectOptions options = new MqttConnectOptions();
         options.setCleanSession(false);
         options.setAutomaticReconnect(true);
