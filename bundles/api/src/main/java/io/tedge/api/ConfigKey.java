@@ -36,7 +36,11 @@ public @interface ConfigKey {
     /** The capability namespace. */
     String NAMESPACE = "tedge.config.key";
 
-    /** The dotted key, e.g. {@code acme.url}. Lower case letters, digits, '_' and '.'. */
+    /**
+     * The dotted key, e.g. {@code acme.url}. Lower case letters, digits, '_' and '.'.
+     *
+     * @return the key
+     */
     @Attribute(NAMESPACE)
     String key();
 
@@ -44,16 +48,27 @@ public @interface ConfigKey {
      * The value type, which decides the validation: {@code string}, {@code url} (host name
      * without scheme or port), {@code port}, {@code flag} (true/false), {@code path},
      * {@code host_port}, {@code ip}, {@code int}, {@code level} (a log level) or
-     * {@code size} (bytes, with optional k/M/G suffix).
+     * {@code size} (bytes, with optional k/M/G suffix), or {@code choice:a|b|c}.
+     *
+     * @return the type
      */
     @Attribute("type")
     String type() default "string";
 
-    /** The default, used when the key is not set; empty for none. */
+    /**
+     * The default, used when the key is not set; {@code ${other.key}} is replaced by that
+     * key's value.
+     *
+     * @return the default, empty for none
+     */
     @Attribute("default")
     String defaultValue() default "";
 
-    /** One line of documentation, shown by {@code tedge config list --doc}. */
+    /**
+     * One line of documentation, shown by {@code tedge config list --doc}.
+     *
+     * @return the text, best ending with {@code Example: <value>}
+     */
     @Attribute("doc")
     String doc();
 
@@ -62,6 +77,11 @@ public @interface ConfigKey {
     @Retention(RetentionPolicy.CLASS)
     @Target({ElementType.TYPE, ElementType.PACKAGE})
     @interface List {
+        /**
+         * The keys.
+         *
+         * @return the repeated annotations
+         */
         ConfigKey[] value();
     }
 }

@@ -8,6 +8,10 @@ public final class Topics {
     /**
      * Whether the topic name matches the filter. Topics starting with {@code $} do not match
      * filters starting with a wildcard.
+     *
+     * @param filter an MQTT topic filter
+     * @param topic  a topic name
+     * @return true when it matches
      */
     public static boolean matches(String filter, String topic) {
         if (filter.equals(topic)) {
@@ -53,7 +57,12 @@ public final class Topics {
         }
     }
 
-    /** Validates a topic name for publishing; returns an error text or null. */
+    /**
+     * Validates a topic name for publishing.
+     *
+     * @param topic a topic name
+     * @return an error text, or null when it is valid
+     */
     public static String checkTopicName(String topic) {
         if (topic == null || topic.isEmpty()) return "the topic must not be empty";
         if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) return "a topic name cannot contain wildcards (+ or #): " + topic;
@@ -61,7 +70,12 @@ public final class Topics {
         return null;
     }
 
-    /** Validates a topic filter; returns an error text or null. */
+    /**
+     * Validates a topic filter.
+     *
+     * @param filter a topic filter
+     * @return an error text, or null when it is valid
+     */
     public static String checkFilter(String filter) {
         if (filter == null || filter.isEmpty()) return "the topic filter must not be empty";
         if (filter.indexOf('\0') >= 0) return "a topic filter cannot contain a NUL character";

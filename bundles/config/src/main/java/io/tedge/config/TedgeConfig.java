@@ -109,6 +109,33 @@ public final class TedgeConfig {
         return v == null ? null : v.asText();
     }
 
+    /** What {@code tedge config} shows after the value of a key that no installed bundle declares. */
+    public static final String UNDECLARED = "(not declared by an installed bundle)";
+
+    /**
+     * The value in the file of a key that no installed bundle declares (e.g. the keys of a
+     * connector whose jar was removed: tedge.toml keeps them), unvalidated; null when the key is
+     * declared or not in the file.
+     */
+    public String undeclared(String key) {
+        if (registry.find(key) != null || !key.matches("[a-z0-9_]+(\\.[a-z0-9_]+)+")) return null;
+        int dot = key.indexOf('.');
+        return raw(key.substring(0, dot), key.substring(dot + 1).replace('.', '_'));
+    }
+
+    /** The fields of the file that no key of the registry describes (besides the connect flags), as table.field = value. */
+    public List<Map.Entry<String, String>> undeclared() {
+        List<Map.Entry<String, String>> out = new ArrayList<>();
+        for (Map.Entry<String, Map<String, Toml.Value>> t : doc.tables().entrySet()) {
+            if (t.getKey().isEmpty() || t.getKey().contains(".")) continue;
+            for (Map.Entry<String, Toml.Value> f : t.getValue().entrySet()) {
+                if (f.getKey().equals("connect") || registry.byTomlPath(t.getKey(), f.getKey()) != null) continue;
+                out.add(Map.entry(t.getKey() + "." + f.getKey(), f.getValue().asText()));
+            }
+        }
+        return out;
+    }
+
     /** Whether {@code tedge connect <cloud>} marked the cloud as connected ({@code [cloud] connect = "true"}). */
     public boolean connected(String cloud) {
         return "true".equalsIgnoreCase(raw(cloud, "connect"));

@@ -178,7 +178,8 @@ public final class Main {
 
     static int startLevel(String jarName) {
         if (jarName.startsWith("org.apache.felix.gogo.jline") || jarName.startsWith("jline")) return 4;
-        if (jarName.startsWith("tedge-log") || jarName.startsWith("tedge-api") || jarName.startsWith("tedge-config")
+        // tedge-plugins: its guard of deploy/ (plugins.require_signature) must be there before FileInstall's first scan
+        if (jarName.startsWith("tedge-log") || jarName.startsWith("tedge-api") || jarName.startsWith("tedge-config") || jarName.startsWith("tedge-plugins")
                 || jarName.startsWith("org.apache.felix.configadmin") || jarName.startsWith("org.apache.felix.scr")
                 || jarName.startsWith("org.osgi.")) {
             return 1;

@@ -54,7 +54,15 @@ final class ConfigCommand {
                 Tedge.requireArgs(a, 1, 1, GET);
                 String key = a.positionals.get(0);
                 ConfigRegistry reg = ctx.registryFor(key);
-                Optional<String> v = TedgeConfig.load(ctx.configDir, reg).get(key);
+                TedgeConfig file = TedgeConfig.load(ctx.configDir, reg);
+                String undeclared = file.undeclared(key);
+                if (undeclared != null) {
+                    // kept in tedge.toml while the bundle that declares it is absent (e.g. a removed connector)
+                    ctx.out.println(undeclared);
+                    ctx.err.println(key + " " + TedgeConfig.UNDECLARED);
+                    return 0;
+                }
+                Optional<String> v = file.get(key);
                 if (v.isPresent()) ctx.out.println(v.get());
                 else ctx.out.println("The provided config key: '" + key + "' is not set");
                 return 0;
@@ -95,6 +103,9 @@ final class ConfigCommand {
                         blank = true;
                     }
                     ctx.out.println(e.getKey() + "=" + e.getValue());
+                }
+                for (Map.Entry<String, String> e : cfg.undeclared()) {
+                    ctx.out.println(e.getKey() + "=" + e.getValue() + "  " + TedgeConfig.UNDECLARED);
                 }
                 return 0;
             }

@@ -8,6 +8,8 @@ import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +17,6 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -46,6 +47,7 @@ final class ConnectCommand {
             "");
     static final String DISCONNECT = "USAGE:\n    tedge disconnect <CLOUD>\n\nRemove the connection of the device to a cloud\n";
     static final String STATUS = "USAGE:\n    tedge status\n\nShow the state of every cloud link of the running container\n";
+    static final String PLUGINS = "USAGE:\n    tedge plugins\n\nList the connectors and mappers of the running container: bundle, version, state, link, backlog\n";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     static long linkTimeoutMs = 30_000;
 
@@ -74,18 +76,24 @@ final class ConnectCommand {
             throw new CommandFailed("Connection is already established. To remove existing connection use 'tedge disconnect " + cloud
                     + "' and try again.");
         }
-        ctx.out.println("Validating the bridge certificates.");
-        validate(cfg, cloud);
-        ctx.out.println("Saving configuration for requested bridge.");
-        TedgeConfig.setRaw(ctx.configDir, cloud, "connect", "true");
-        MqttClient c = local(ctx, cloud, true);
+        MqttClient c = running(ctx);
         try {
+            requireConnector(ctx, c, cloud);
+            ctx.out.println("Validating the bridge certificates.");
+            validate(cfg, cloud);
+            ctx.out.println("Saving configuration for requested bridge.");
+            TedgeConfig.setRaw(ctx.configDir, cloud, "connect", "true");
+            if (c == null) {
+                throw new CommandFailed("The tedge container is not running.\nThe connection to " + cloud
+                        + " is saved and will be established when the container starts: run `tedged`.");
+            }
             ctx.out.println("Waiting for the " + cloud + " link to come up. This may take up to " + linkTimeoutMs / 1000 + " seconds.");
-            Map<String, String> status = awaitStatus(c, cloud, s -> "up".equals(s.get("status")) || "error".equals(s.get("status")),
-                    linkTimeoutMs);
+            Map<String, Object> status = awaitStatus(c, cloud, s -> {
+                String st = JsonText.text(s, "status", "");
+                return st.equals("up") || st.equals("error") || (st.equals("down") && Boolean.TRUE.equals(s.get("terminal")));
+            }, linkTimeoutMs);
             if (status == null || !"up".equals(status.get("status"))) {
-                String why = status == null ? "no status from the container (is a connector for '" + cloud + "' installed in deploy/?)"
-                        : status.getOrDefault("last_error", "unknown error");
+                String why = status == null ? "no status from the container" : JsonText.text(status, "last_error", "unknown error");
                 throw new CommandFailed("The " + cloud + " link did not come up: " + why
                         + "\nThe connection stays configured and keeps retrying; `tedge disconnect " + cloud + "` removes it.");
             }
@@ -94,8 +102,38 @@ final class ConnectCommand {
             if (rc == 0) ctx.out.println("The " + cloud + " mapper runs in the container while " + cloud + " is connected.");
             return rc;
         } finally {
-            MqttCommand.close(c);
+            if (c != null) MqttCommand.close(c);
         }
+    }
+
+    /**
+     * Refuses a cloud that no installed bundle provides, before anything is written: the running
+     * container says which connectors it has; without a container, the keys declared by the jars
+     * of bundle/ and deploy/ tell (c8y and az are built in).
+     */
+    private static void requireConnector(CommandContext ctx, MqttClient c, String cloud) throws CommandFailed, InterruptedException {
+        List<String> installed;
+        if (c != null) {
+            // a container that is still starting the jars of deploy/ is asked again, for up to 20 s
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (true) {
+                Map<String, Object> inventory = inventory(c);
+                installed = new ArrayList<>();
+                for (Map<String, Object> p : rows(inventory)) {
+                    if ("connector".equals(p.get("kind")) && "ACTIVE".equals(p.get("state"))) installed.add(JsonText.text(p, "name", "?"));
+                }
+                if (installed.contains(cloud)) return;
+                if (!Boolean.FALSE.equals(inventory.get("settled")) || System.nanoTime() - end > 0) break;
+                Thread.sleep(250);
+            }
+        } else {
+            if (cloud.equals("c8y") || cloud.equals("az") || ctx.fullRegistry.get().hasTable(cloud)) return;
+            installed = new ArrayList<>(List.of("az", "c8y"));
+        }
+        Collections.sort(installed);
+        throw new CommandFailed("No connector for '" + cloud + "' is installed. Installed connectors: "
+                + (installed.isEmpty() ? "none" : String.join(", ", installed))
+                + ".\nPut the connector's jar into the deploy/ folder of the agent, then run `tedge connect " + cloud + "` again.");
     }
 
     static int disconnect(List<String> args, CommandContext ctx) throws UsageException, ConfigException, CommandFailed, InterruptedException {
@@ -110,16 +148,16 @@ final class ConnectCommand {
         }
         ctx.out.println("Removing " + cloud + " bridge.");
         TedgeConfig.setRaw(ctx.configDir, cloud, "connect", null);
-        MqttClient c;
-        try {
-            c = MqttCommand.connect(ctx, "tedge-disconnect-", true);
-        } catch (CommandFailed e) {
+        MqttClient c = running(ctx);
+        if (c == null) {
             ctx.out.println(cloud + " bridge has been removed (the container is not running).");
             return 0;
         }
         try {
-            awaitStatus(c, cloud, s -> !"up".equals(s.get("status")) && !"connecting".equals(s.get("status")) && !"down".equals(s.get("status")),
-                    10_000);
+            boolean provided = plugins(c).stream().anyMatch(p -> "connector".equals(p.get("kind")) && cloud.equals(p.get("name")));
+            if (provided) {
+                awaitStatus(c, cloud, s -> "disconnected".equals(s.get("status")) || "error".equals(s.get("status")), 10_000);
+            }
         } finally {
             MqttCommand.close(c);
         }
@@ -132,27 +170,115 @@ final class ConnectCommand {
         if (a.help) return ConfigCommand.help(ctx, STATUS);
         Tedge.requireArgs(a, 0, 0, STATUS);
         MqttClient c = MqttCommand.connect(ctx, "tedge-status-", true);
-        BlockingQueue<String[]> q = new LinkedBlockingQueue<>();
         try {
-            c.setCallback(callback(q));
-            c.subscribe("tedge/bridge/+/status", 1);
-            int n = 0;
-            String[] m;
-            while ((m = q.poll(n == 0 ? 1500 : 300, TimeUnit.MILLISECONDS)) != null) {
-                Map<String, String> s = parse(m[1]);
-                ctx.out.printf("%-8s %-12s endpoint=%s queued=%s sent=%s received=%s dropped=%s%s%n", s.getOrDefault("cloud", "?"),
-                        s.getOrDefault("status", "?"), s.getOrDefault("endpoint", "-"), s.getOrDefault("queued", "-"), s.getOrDefault("sent", "-"),
-                        s.getOrDefault("received", "-"), s.getOrDefault("dropped", "-"),
-                        s.getOrDefault("last_error", "").isEmpty() ? "" : " last_error=\"" + s.get("last_error") + "\"");
-                n++;
-            }
-            if (n == 0) ctx.out.println("No cloud link (connect one with `tedge connect c8y`).");
+            printLinks(ctx, retained(c, "tedge/bridge/+/status"));
             return 0;
-        } catch (MqttException e) {
-            throw new CommandFailed("status: " + e.getMessage());
         } finally {
             MqttCommand.close(c);
         }
+    }
+
+    /** The link table of {@code tedge status}: one line per cloud from its retained status. */
+    static void printLinks(CommandContext ctx, List<String[]> statuses) {
+        if (statuses.isEmpty()) {
+            ctx.out.println("No cloud link (connect one with `tedge connect c8y`).");
+            return;
+        }
+        for (String[] m : statuses) {
+            Map<String, Object> s = JsonText.object(m[1]);
+            String err = JsonText.text(s, "last_error", "");
+            ctx.out.printf("%-8s %-12s endpoint=%s since=%s queued=%s sent=%s received=%s refused=%s dropped=%s%s%n",
+                    JsonText.text(s, "cloud", "?"), JsonText.text(s, "status", "?"), JsonText.text(s, "endpoint", "-"),
+                    JsonText.text(s, "since", "-"), JsonText.text(s, "queued", "-"), JsonText.text(s, "sent", "-"),
+                    JsonText.text(s, "received", "-"), JsonText.text(s, "refused", "-"), JsonText.text(s, "dropped", "-"),
+                    err.isEmpty() ? "" : " last_error=\"" + err + "\"");
+        }
+    }
+
+    static int plugins(List<String> args, CommandContext ctx) throws UsageException, ConfigException, CommandFailed, InterruptedException {
+        Args a = Tedge.parse(args, PLUGINS, Set.of(), Set.of(), Map.of());
+        if (a.help) return ConfigCommand.help(ctx, PLUGINS);
+        Tedge.requireArgs(a, 0, 0, PLUGINS);
+        MqttClient c = MqttCommand.connect(ctx, "tedge-plugins-", true);
+        try {
+            List<Map<String, Object>> rows = plugins(c);
+            ctx.out.printf("%-10s %-10s %-24s %-16s %-10s %-13s %s%n", "KIND", "NAME", "BUNDLE", "VERSION", "STATE", "LINK", "BACKLOG");
+            for (Map<String, Object> p : rows) {
+                long backlog = p.get("backlog") instanceof Number n ? n.longValue() : -1;
+                ctx.out.printf("%-10s %-10s %-24s %-16s %-10s %-13s %s%n", JsonText.text(p, "kind", "?"), JsonText.text(p, "name", "-"),
+                        JsonText.text(p, "bundle", "-"), JsonText.text(p, "version", "-"), JsonText.text(p, "state", "-"),
+                        JsonText.text(p, "link", "-"), backlog < 0 ? "-" : Long.toString(backlog)
+                                + (p.containsKey("reason") ? "  " + JsonText.text(p, "reason", "") : ""));
+            }
+            return 0;
+        } finally {
+            MqttCommand.close(c);
+        }
+    }
+
+    /** The rows of the container's plug-in inventory (tedge/plugins/list). */
+    static List<Map<String, Object>> plugins(MqttClient c) throws CommandFailed, InterruptedException {
+        return rows(inventory(c));
+    }
+
+    /** The container's plug-in inventory: {@code plugins} (rows) and {@code settled}. */
+    static Map<String, Object> inventory(MqttClient c) throws CommandFailed, InterruptedException {
+        String answer = request(c, "tedge/plugins/list", 10);
+        if (answer == null) throw new CommandFailed("No answer from the container to the plug-in list within 10 s.");
+        return JsonText.object(answer);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> rows(Map<String, Object> inventory) {
+        Object list = inventory.get("plugins");
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (list instanceof List<?> l) {
+            for (Object o : l) {
+                if (o instanceof Map<?, ?> m) out.add((Map<String, Object>) m);
+            }
+        }
+        return out;
+    }
+
+    /** Publishes a request (payload: a fresh id) and returns the answer on {@code <topic>/<id>}, or null at the timeout. */
+    private static String request(MqttClient c, String topic, int seconds) throws CommandFailed, InterruptedException {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        BlockingQueue<String[]> q = new LinkedBlockingQueue<>();
+        c.setCallback(callback(q));
+        try {
+            c.subscribe(topic + "/" + id, 1);
+            c.publish(topic, id.getBytes(StandardCharsets.UTF_8), 1, false);
+        } catch (MqttException e) {
+            throw new CommandFailed("Cannot ask the container (" + topic + "): " + e.getMessage());
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            long left = end - System.nanoTime();
+            if (left <= 0) return null;
+            String[] m = q.poll(left, TimeUnit.NANOSECONDS);
+            if (m == null) return null;
+            if (m[0].isEmpty()) throw new CommandFailed("The connection to the local broker was lost.");
+            if (m[0].equals(topic + "/" + id)) return m[1];
+        }
+    }
+
+    /** The retained messages of a filter, as [topic, payload], sorted by topic. */
+    private static List<String[]> retained(MqttClient c, String filter) throws CommandFailed, InterruptedException {
+        BlockingQueue<String[]> q = new LinkedBlockingQueue<>();
+        c.setCallback(callback(q));
+        List<String[]> out = new ArrayList<>();
+        try {
+            c.subscribe(filter, 1);
+        } catch (MqttException e) {
+            throw new CommandFailed("Cannot read " + filter + ": " + e.getMessage());
+        }
+        // retained messages come right after the SUBACK: wait a little for the first, less for the next
+        String[] m;
+        while ((m = q.poll(out.isEmpty() ? 1500 : 300, TimeUnit.MILLISECONDS)) != null) {
+            if (!m[0].isEmpty()) out.add(m);
+        }
+        out.sort(java.util.Comparator.comparing(x -> x[0]));
+        return out;
     }
 
     private static String cloud(String name, String usage) throws UsageException {
@@ -197,6 +323,15 @@ final class ConnectCommand {
         }
     }
 
+    /** A client of the running container's broker, or null when it is not running. */
+    private static MqttClient running(CommandContext ctx) throws ConfigException {
+        try {
+            return MqttCommand.connect(ctx, "tedge-connect-", true);
+        } catch (CommandFailed e) {
+            return null;
+        }
+    }
+
     private static MqttClient local(CommandContext ctx, String cloud, boolean saved) throws ConfigException, CommandFailed {
         try {
             return MqttCommand.connect(ctx, "tedge-connect-", true);
@@ -211,7 +346,7 @@ final class ConnectCommand {
         return new MqttCallback() {
             @Override
             public void connectionLost(Throwable cause) {
-                q.add(new String[] {"", "{\"status\":\"lost\"}"});
+                q.add(new String[] {"", ""});
             }
 
             @Override
@@ -226,11 +361,11 @@ final class ConnectCommand {
     }
 
     private interface Cond {
-        boolean test(Map<String, String> status);
+        boolean test(Map<String, Object> status);
     }
 
     /** The first status of the cloud that satisfies the condition, or the last one seen (null if none) at the timeout. */
-    private static Map<String, String> awaitStatus(MqttClient c, String cloud, Cond cond, long timeoutMs)
+    private static Map<String, Object> awaitStatus(MqttClient c, String cloud, Cond cond, long timeoutMs)
             throws InterruptedException, CommandFailed {
         BlockingQueue<String[]> q = new LinkedBlockingQueue<>();
         c.setCallback(callback(q));
@@ -240,50 +375,28 @@ final class ConnectCommand {
             throw new CommandFailed("Cannot follow the link status: " + e.getMessage());
         }
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        Map<String, String> last = null;
+        Map<String, Object> last = null;
         while (true) {
             long left = end - System.nanoTime();
             if (left <= 0) return last;
             String[] m = q.poll(left, TimeUnit.NANOSECONDS);
             if (m == null) return last;
-            last = parse(m[1]);
-            if ("lost".equals(last.get("status"))) throw new CommandFailed("The connection to the local broker was lost.");
+            if (m[0].isEmpty()) throw new CommandFailed("The connection to the local broker was lost.");
+            last = JsonText.object(m[1]);
             if (cond.test(last)) return last;
         }
     }
 
     private static int check(CommandContext ctx, MqttClient c, String cloud) throws InterruptedException, CommandFailed {
         ctx.out.println("Sending packets to check connection. This may take up to 20 seconds.");
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        BlockingQueue<String[]> q = new LinkedBlockingQueue<>();
-        c.setCallback(callback(q));
-        try {
-            c.subscribe("tedge/bridge/" + cloud + "/check/" + id, 1);
-            c.publish("tedge/bridge/" + cloud + "/check", id.getBytes(StandardCharsets.UTF_8), 1, false);
-        } catch (MqttException e) {
-            throw new CommandFailed("Cannot ask the container for the connection check: " + e.getMessage());
-        }
-        String[] m = q.poll(40, TimeUnit.SECONDS);
-        if (m == null) {
+        String answer = request(c, "tedge/bridge/" + cloud + "/check", 40);
+        if (answer == null) {
             throw new CommandFailed("No answer from the container to the connection check of " + cloud
                     + " (is a connector for '" + cloud + "' installed in deploy/?)");
         }
-        Map<String, String> r = parse(m[1]);
-        if (!"true".equals(r.get("ok"))) throw new CommandFailed(r.getOrDefault("message", "connection check failed"));
-        ctx.out.println(r.getOrDefault("message", "Connection check is successful."));
+        Map<String, Object> r = JsonText.object(answer);
+        if (!Boolean.TRUE.equals(r.get("ok"))) throw new CommandFailed(JsonText.text(r, "message", "connection check failed"));
+        ctx.out.println(JsonText.text(r, "message", "Connection check is successful."));
         return 0;
-    }
-
-    private static final Pattern FIELD = Pattern.compile("\"([a-z_]+)\":(\"((?:[^\"\\\\]|\\\\.)*)\"|[^,}]+)");
-
-    /** The flat JSON objects of the status and check topics, as strings. */
-    static Map<String, String> parse(String json) {
-        Map<String, String> out = new java.util.HashMap<>();
-        Matcher m = FIELD.matcher(json);
-        while (m.find()) {
-            String v = m.group(3) != null ? m.group(3).replace("\\\"", "\"").replace("\\n", "\n").replace("\\\\", "\\") : m.group(2).trim();
-            out.put(m.group(1), v);
-        }
-        return out;
     }
 }

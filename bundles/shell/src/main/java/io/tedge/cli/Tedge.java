@@ -28,6 +28,7 @@ public final class Tedge {
             "    connect       Connect to connector provider (c8y, az, or an installed connector)",
             "    disconnect    Remove bridge connection for a provider",
             "    status        Show the state of the cloud links of the running container",
+            "    plugins       List the connectors and mappers of the running container",
             "    mqtt      Publish a message on a topic and subscribe a topic",
             "    operations    List the supported operations and the operations in flight",
             "    help      Prints this message or the help of the given subcommand(s)",
@@ -55,6 +56,8 @@ public final class Tedge {
                     return ConnectCommand.disconnect(rest, ctx);
                 case "status":
                     return ConnectCommand.status(rest, ctx);
+                case "plugins":
+                    return ConnectCommand.plugins(rest, ctx);
                 case "operations":
                     return OperationsCommand.run(rest, ctx);
                 case "help":

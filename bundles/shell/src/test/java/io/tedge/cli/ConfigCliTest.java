@@ -50,6 +50,21 @@ class ConfigCliTest {
         assertThat(r.code()).isEqualTo(1);
     }
 
+    @Test
+    void keysOfAnAbsentPlugInStayReadableFromTheFile() throws Exception {
+        java.nio.file.Files.writeString(toml(), "[acme]\nurl = \"acme.example.com\"\nroot_cert_path = \"/etc/acme\"\nconnect = \"true\"\n");
+        Result get = cli.run("config", "get", "acme.url");
+        assertThat(get.code()).isZero();
+        assertThat(get.out()).isEqualTo("acme.example.com\n");
+        assertThat(get.err()).isEqualTo("acme.url (not declared by an installed bundle)\n");
+        assertThat(cli.run("config", "get", "acme.root.cert.path").out()).isEqualTo("/etc/acme\n");
+        assertThat(cli.run("config", "list").out()).contains("acme.url=acme.example.com  (not declared by an installed bundle)\n")
+                .contains("acme.root_cert_path=/etc/acme  (not declared by an installed bundle)\n").doesNotContain("acme.connect");
+        // still not writable: nothing declares its type
+        assertError(cli.run("config", "set", "acme.url", "x"), "Invalid key `acme.url'. See `tedge config list --doc` for a list of valid keys.");
+        assertThat(cli.run("config", "get", "acme.nothing").code()).isEqualTo(1);
+    }
+
     // ------------------------------------------------------------------ get / set / unset
 
     @Test
@@ -146,8 +161,10 @@ class ConfigCliTest {
         assertOk(acme.run("config", "get", "acme.offset"), "-5\n");
         assertOk(acme.run("config", "get", "acme.url"), "acme.example.com\n");
         assertThat(Files.readString(toml())).isEqualTo("[acme]\nurl = \"acme.example.com\"\noffset = -5\n");
-        assertError(cli.run("config", "get", "acme.url"),
-                "Invalid key `acme.url'. See `tedge config list --doc` for a list of valid keys.");
+        // without the bundle the file's value is still shown (issue 10), marked as such
+        Result absent = cli.run("config", "get", "acme.url");
+        assertThat(absent.out()).isEqualTo("acme.example.com\n");
+        assertThat(absent.err()).isEqualTo("acme.url (not declared by an installed bundle)\n");
         Result list = acme.run("config", "list");
         assertThat(list.out()).endsWith("logs.level=info\nacme.url=acme.example.com\nacme.offset=-5\n");
     }

@@ -1,11 +1,8 @@
 package io.tedge.az.internal;
 
 import static io.tedge.api.ConnectorConfig.deviceId;
-import static io.tedge.api.ConnectorConfig.endpoint;
-import static io.tedge.api.ConnectorConfig.path;
 import static io.tedge.api.ConnectorConfig.publish;
 import static io.tedge.api.ConnectorConfig.seconds;
-import static io.tedge.api.ConnectorConfig.value;
 
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +18,7 @@ import io.tedge.api.BridgeRule;
 import io.tedge.api.Bus;
 import io.tedge.api.CloudConnector;
 import io.tedge.api.CloudLink;
+import io.tedge.api.ConnectorConfig;
 import io.tedge.api.ConnectorConfig.Endpoint;
 
 /**
@@ -90,14 +88,13 @@ public class AzConnector implements CloudConnector {
 
     @Override
     public CloudLink link(Map<String, String> config) throws ConnectorException {
-        Endpoint endpoint = endpoint(config, "az", DEFAULT_PORT, "<your-hub>.azure-devices.net");
-        String deviceId = deviceId(config);
-        String host = endpoint.host();
-        int port = endpoint.port();
-        String url = value(config, "az.url");
-        String username = (url != null ? url : host) + "/" + deviceId + "/?api-version=" + API_VERSION;
-        return new CloudLink(host, port, deviceId, username, KEEP_ALIVE, path(config, "device.key.path"), path(config, "device.cert.path"),
-                path(config, "az.root.cert.path"), rules(deviceId), MAX_QOS, false, MAX_PAYLOAD);
+        ConnectorConfig cfg = ConnectorConfig.of("az", config);
+        Endpoint endpoint = cfg.endpoint(DEFAULT_PORT, "<your-hub>.azure-devices.net");
+        String deviceId = cfg.deviceId();
+        String url = cfg.get("az.url");
+        String username = (url != null ? url : endpoint.host()) + "/" + deviceId + "/?api-version=" + API_VERSION;
+        return CloudLink.builder(cfg).endpoint(endpoint.host(), endpoint.port()).username(username).keepAliveSeconds(KEEP_ALIVE)
+                .rules(rules(deviceId)).maxQos(MAX_QOS).retainAllowed(false).maxPayload(MAX_PAYLOAD).build();
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.tedge.bridge.internal;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLContext;
@@ -49,10 +50,6 @@ import io.tedge.config.TedgeConfigService;
 public class BridgeRuntime implements ConfigurationListener {
     private static final Logger LOG = LoggerFactory.getLogger(BridgeRuntime.class);
 
-    static String statusTopic(String cloud) {
-        return "tedge/bridge/" + cloud + "/status";
-    }
-
     private record Running(Link link, CloudLink spec) {
     }
 
@@ -63,6 +60,12 @@ public class BridgeRuntime implements ConfigurationListener {
     private final Map<String, Running> links = new HashMap<>();
     private final Map<String, ServiceRegistration<CloudConnected>> connected = new HashMap<>();
     private final Map<String, String> lastProblem = new HashMap<>();
+    private final Map<String, LinkStatus> statuses = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tedge-bridge-status");
+        t.setDaemon(true);
+        return t;
+    });
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "tedge-bridge-runtime");
         t.setDaemon(true);
@@ -87,6 +90,7 @@ public class BridgeRuntime implements ConfigurationListener {
     void activate() {
         active = true;
         checkRequests = bus.subscribe(List.of("tedge/bridge/+/check"), this::onCheckRequest);
+        ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
         reconcileLater();
     }
 
@@ -147,6 +151,11 @@ public class BridgeRuntime implements ConfigurationListener {
                 connected.remove(cloud).unregister();
             }
         }
+        for (LinkStatus s : statuses.values()) {
+            if (!"true".equalsIgnoreCase(cfg.get(s.cloud + ".connect")) && !"disconnected".equals(s.state())) {
+                s.state("disconnected", "", false);
+            }
+        }
         for (Map.Entry<String, CloudConnector> e : connectors.entrySet()) {
             String cloud = e.getKey();
             if (!"true".equalsIgnoreCase(cfg.get(cloud + ".connect"))) continue;
@@ -164,14 +173,14 @@ public class BridgeRuntime implements ConfigurationListener {
                 stopLink(cloud);
                 ServiceRegistration<CloudConnected> reg = connected.remove(cloud);
                 if (reg != null) reg.unregister();
-                publishError(cloud, msg);
+                status(cloud).state("error", msg, true);
                 continue;
             }
             lastProblem.remove(cloud);
             Running r = links.get(cloud);
             if (r == null || !r.spec().equals(spec)) {
                 stopLink(cloud);
-                Link link = new Link(cloud, spec, bus, tls, settings(cfg));
+                Link link = new Link(cloud, spec, bus, tls, settings(cfg), status(cloud));
                 links.put(cloud, new Running(link, spec));
                 link.start();
                 LOG.info("Link to {} started ({}:{})", cloud, spec.host(), spec.port());
@@ -206,12 +215,17 @@ public class BridgeRuntime implements ConfigurationListener {
         }
     }
 
-    private void publishError(String cloud, String msg) {
-        String json = "{\"cloud\":\"" + cloud + "\",\"status\":\"error\",\"last_error\":\"" + Link.escape(msg) + "\"}";
-        try {
-            bus.publish(statusTopic(cloud), json.getBytes(StandardCharsets.UTF_8), 1, true);
-        } catch (Bus.BusException e) {
-            LOG.debug("status: {}", e.getMessage());
+    private LinkStatus status(String cloud) {
+        return statuses.computeIfAbsent(cloud, c -> new LinkStatus(c, bus, System::nanoTime, Instant::now));
+    }
+
+    private void tick() {
+        for (LinkStatus s : statuses.values()) {
+            try {
+                s.tick();
+            } catch (RuntimeException e) {
+                LOG.debug("status of {}: {}", s.cloud, e.toString());
+            }
         }
     }
 
@@ -227,10 +241,16 @@ public class BridgeRuntime implements ConfigurationListener {
             CloudConnector c = connectors.get(cloud);
             try {
                 Map<String, String> cfg = snapshot();
+                LinkStatus s = statuses.get(cloud);
                 if (c == null) {
-                    message = "No connector for '" + cloud + "' is installed (its jar belongs in deploy/).";
+                    message = "No connector for '" + cloud + "' is installed (its jar belongs in deploy/). Installed connectors: "
+                            + (connectors.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(connectors.keySet()))) + ".";
                 } else if (!"true".equalsIgnoreCase(cfg.get(cloud + ".connect"))) {
                     message = "The device is not connected to " + cloud + ".";
+                } else if (s == null || !"up".equals(s.state())) {
+                    // nothing is sent: a check queued for a cloud that cannot be reached would only go out later
+                    String why = s == null || s.lastError().isEmpty() ? "" : ": " + s.lastError();
+                    message = "The " + cloud + " link is down" + why + ". Nothing was sent; `tedge status` shows the link.";
                 } else {
                     message = c.check(bus, cfg, Duration.ofSeconds(20));
                     ok = true;
@@ -243,9 +263,11 @@ public class BridgeRuntime implements ConfigurationListener {
             } catch (RuntimeException e) {
                 message = e.toString();
             }
-            String json = "{\"ok\":" + ok + ",\"message\":\"" + Link.escape(message) + "\"}";
+            Map<String, Object> answer = new java.util.LinkedHashMap<>();
+            answer.put("ok", ok);
+            answer.put("message", message);
             try {
-                bus.publish("tedge/bridge/" + cloud + "/check/" + id, json.getBytes(StandardCharsets.UTF_8), 1, false);
+                bus.publish("tedge/bridge/" + cloud + "/check/" + id, LinkStatus.object(answer), 1, false);
             } catch (Bus.BusException e) {
                 LOG.warn("Could not answer the connection check: {}", e.getMessage());
             }
@@ -258,6 +280,7 @@ public class BridgeRuntime implements ConfigurationListener {
         if (checkRequests != null) checkRequests.close();
         worker.shutdownNow();
         checks.shutdownNow();
+        ticker.shutdownNow();
         for (String cloud : List.copyOf(links.keySet())) stopLink(cloud);
         for (ServiceRegistration<CloudConnected> r : connected.values()) {
             try {

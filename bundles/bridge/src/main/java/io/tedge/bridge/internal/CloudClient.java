@@ -106,11 +106,30 @@ final class CloudClient {
             c.handshake(clientId, username, keepAlive);
             s.setSoTimeout(keepAlive > 0 ? keepAlive * 1500 : 0);
         } catch (IOException e) {
+            IOException why = e instanceof javax.net.ssl.SSLException ? e : tlsAlert(s, e);
             s.close();
-            throw e;
+            throw why;
         }
         c.startThreads();
         return c;
+    }
+
+    /**
+     * With TLS 1.3 the server judges the client certificate after the client's handshake is done:
+     * a refused certificate then shows as a broken pipe or an end of stream at CONNECT. The
+     * server's alert is still in the socket: read it, so the reason is the TLS one.
+     */
+    private static IOException tlsAlert(SSLSocket s, IOException e) {
+        try {
+            s.setSoTimeout(2000);
+            s.getInputStream().read();
+        } catch (javax.net.ssl.SSLException alert) {
+            alert.addSuppressed(e);
+            return alert;
+        } catch (IOException | RuntimeException other) {
+            // no alert: the original error stands
+        }
+        return e;
     }
 
     private void handshake(String clientId, String username, int ka) throws IOException {

@@ -3,7 +3,6 @@ package io.tedge.bridge.internal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,7 +10,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 
 import javax.net.ssl.SSLContext;
 
@@ -62,18 +60,30 @@ final class Link implements CloudClient.Listener, Runnable {
     private int nextId = 1;
     private final Backoff backoff;
     private final Thread thread;
+    private final LinkStatus status;
+    private final Object sleeper = new Object();
     private volatile boolean running = true;
     private volatile CloudClient client;
     private volatile boolean up;
     private volatile String lastError = "";
-    private volatile Instant since = Instant.now();
-    private final AtomicLong sent = new AtomicLong();
-    private final AtomicLong received = new AtomicLong();
-    private final AtomicLong refused = new AtomicLong();
-    private DurableConsumer consumer;
+    private volatile boolean terminal;
+    private volatile DurableConsumer consumer;
+    /**
+     * Messages this link brought in on a local topic that an outbound rule also matches (a rule
+     * both ways): not sent back out, or a pub/sub cloud would echo them forever. Keyed by topic
+     * and payload, counted; bounded (the oldest are forgotten).
+     */
+    private final Map<String, Integer> echoes = new java.util.LinkedHashMap<>(64, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+            return size() > 10_000;
+        }
+    };
     private Bus.Subscription live;
 
-    Link(String cloud, CloudLink spec, Bus bus, SSLContext tls, Settings settings) {
+    Link(String cloud, CloudLink spec, Bus bus, SSLContext tls, Settings settings, LinkStatus status) {
         this.cloud = cloud;
         this.spec = spec;
         this.bus = bus;
@@ -81,6 +91,7 @@ final class Link implements CloudClient.Listener, Runnable {
         this.settings = settings;
         this.uri = (spec.host().contains(":") ? "[" + spec.host() + "]" : spec.host()) + ":" + spec.port();
         this.backoff = new Backoff(settings.initialMs(), settings.maxMs(), settings.jitterMs());
+        this.status = status;
         this.thread = new Thread(this, "tedge-bridge-" + cloud);
         thread.setDaemon(true);
     }
@@ -97,24 +108,48 @@ final class Link implements CloudClient.Listener, Runnable {
     void start() {
         consumer = bus.consumer("bridge-" + cloud, outboundFilters());
         live = bus.subscribe(outboundFilters(), this::forwardLive);
-        publishStatus("connecting");
+        DurableConsumer c = consumer;
+        status.source(uri, () -> c.dropped());
+        status.state("connecting", "", false);
         thread.start();
     }
 
+    /**
+     * Stops the loop without interrupting it (an interrupt closes any file channel the thread is
+     * writing, e.g. its cursor): it waits at most a poll interval or is woken up; an interrupt is
+     * the last resort.
+     */
     void stop() {
         running = false;
-        thread.interrupt();
+        synchronized (sleeper) {
+            sleeper.notifyAll();
+        }
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+        disconnect();
         try {
             thread.join(5000);
+            if (thread.isAlive()) {
+                thread.interrupt();
+                thread.join(2000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (live != null) live.close();
-        disconnect();
         commitAcknowledged();
         if (consumer != null) consumer.close();
         up = false;
-        publishStatus("disconnected");
+        status.state("disconnected", "", false);
+    }
+
+    private void pause(long millis) throws InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        synchronized (sleeper) {
+            long left;
+            while (running && (left = end - System.nanoTime()) > 0) sleeper.wait(Math.max(1, left / 1_000_000L));
+        }
     }
 
     boolean isUp() {
@@ -129,8 +164,9 @@ final class Link implements CloudClient.Listener, Runnable {
             try {
                 if (!connect()) {
                     long d = backoff.nextDelay();
+                    if (!running) return;
                     LOG.info("Link to {} ({}) is down: {}; retrying in {} ms", cloud, uri, lastError, d);
-                    Thread.sleep(d);
+                    pause(d);
                     continue;
                 }
                 backoff.reset();
@@ -138,10 +174,11 @@ final class Link implements CloudClient.Listener, Runnable {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
+                if (!running) return;
                 lastError = e.toString();
                 LOG.warn("Link to {}: {}", cloud, e.toString(), e);
                 try {
-                    Thread.sleep(backoff.nextDelay());
+                    pause(backoff.nextDelay());
                 } catch (InterruptedException ie) {
                     return;
                 }
@@ -175,19 +212,29 @@ final class Link implements CloudClient.Listener, Runnable {
             }
             consumer.rewind();
             up = true;
-            since = Instant.now();
             lastError = "";
+            terminal = false;
             LOG.info("Link to {} is up ({} as {})", cloud, uri, spec.clientId());
-            publishStatus("up");
+            status.state("up", "", false);
             return true;
         } catch (IOException e) {
             lastError = describe(e);
+            terminal = terminal(e);
             up = false;
-            since = Instant.now();
-            publishStatus("down");
             disconnect();
+            if (running) status.state("down", lastError, terminal);
             return false;
         }
+    }
+
+    /**
+     * Whether retrying will not help until something is changed: the TLS handshake failed (an
+     * untrusted certificate on either side), the cloud refused the CONNECT (not authorised, bad
+     * client id or user name), the host is unknown or nothing listens on the port.
+     */
+    static boolean terminal(IOException e) {
+        return e instanceof CloudClient.RefusedException || e instanceof javax.net.ssl.SSLException
+                || e instanceof java.net.UnknownHostException || e instanceof java.net.ConnectException;
     }
 
     private String describe(IOException e) {
@@ -206,7 +253,6 @@ final class Link implements CloudClient.Listener, Runnable {
     }
 
     private void forwardWhileConnected() throws InterruptedException {
-        long lastStatus = System.nanoTime();
         while (running && up) {
             CloudClient c = client;
             if (c == null || !c.isOpen()) break;
@@ -233,17 +279,12 @@ final class Link implements CloudClient.Listener, Runnable {
                     lost(e);
                 }
             }
-            if (System.nanoTime() - lastStatus > 5_000_000_000L) {
-                lastStatus = System.nanoTime();
-                publishStatus("up");
-            }
         }
         commitAcknowledged();
         if (up || client != null) {
             up = false;
-            since = Instant.now();
             disconnect();
-            publishStatus("down");
+            if (running) status.state("down", lastError, false);
         }
     }
 
@@ -254,6 +295,22 @@ final class Link implements CloudClient.Listener, Runnable {
         return null;
     }
 
+    private static String echoKey(String topic, byte[] payload) {
+        return topic + '\u0000' + payload.length + ':' + java.util.Arrays.hashCode(payload);
+    }
+
+    /** Whether the message is one this link brought in (and forgets it). */
+    private boolean isEcho(BusMessage m) {
+        String k = echoKey(m.topic(), m.payload());
+        synchronized (echoes) {
+            Integer n = echoes.get(k);
+            if (n == null) return false;
+            if (n <= 1) echoes.remove(k);
+            else echoes.put(k, n - 1);
+            return true;
+        }
+    }
+
     /** Writes one journaled message (not flushed); false when the connection broke. */
     private boolean send(CloudClient c, BusMessage m) {
         BridgeRule r = ruleFor(m.topic());
@@ -261,7 +318,7 @@ final class Link implements CloudClient.Listener, Runnable {
         synchronized (lock) {
             pending.add(p);
         }
-        if (r == null) {
+        if (r == null || isEcho(m)) {
             p.acked = true;
             return true;
         }
@@ -283,7 +340,7 @@ final class Link implements CloudClient.Listener, Runnable {
                 p.acked = true;
             }
             c.publish(r.toRemote(m.topic()), m.payload(), qos, m.retained() && spec.retainAllowed(), p.packetId);
-            sent.incrementAndGet();
+            status.sent.incrementAndGet();
             return true;
         } catch (IOException e) {
             lost(e);
@@ -292,7 +349,7 @@ final class Link implements CloudClient.Listener, Runnable {
     }
 
     private void refuse(BusMessage m) {
-        refused.incrementAndGet();
+        status.refused.incrementAndGet();
         String err = "Message on " + m.topic() + " (" + m.payload().length + " bytes) is larger than " + cloud + "'s limit of "
                 + spec.maxPayload() + " bytes: not sent";
         LOG.warn("{}", err);
@@ -316,7 +373,7 @@ final class Link implements CloudClient.Listener, Runnable {
         if (m.qos() != 0 || !up) return; // QoS 1/2 come from the journal; QoS 0 is not kept while down
         BridgeRule r = ruleFor(m.topic());
         CloudClient c = client;
-        if (r == null || c == null) return;
+        if (r == null || c == null || isEcho(m)) return;
         if (m.payload().length > spec.maxPayload()) {
             refuse(m);
             return;
@@ -324,7 +381,7 @@ final class Link implements CloudClient.Listener, Runnable {
         try {
             c.publish(r.toRemote(m.topic()), m.payload(), 0, m.retained() && spec.retainAllowed(), 0);
             c.flush();
-            sent.incrementAndGet();
+            status.sent.incrementAndGet();
         } catch (IOException e) {
             LOG.debug("QoS 0 message on {} not forwarded: {}", m.topic(), e.getMessage());
         }
@@ -357,8 +414,13 @@ final class Link implements CloudClient.Listener, Runnable {
         for (BridgeRule r : spec.rules()) {
             String local = r.toLocal(topic);
             if (local != null) {
+                if (ruleFor(local) != null) {
+                    synchronized (echoes) {
+                        echoes.merge(echoKey(local, payload), 1, Integer::sum);
+                    }
+                }
                 bus.publish(local, payload, Math.min(qos, r.qos()), false);
-                received.incrementAndGet();
+                status.received.incrementAndGet();
                 return;
             }
         }
@@ -368,42 +430,5 @@ final class Link implements CloudClient.Listener, Runnable {
         CloudClient c = client;
         client = null;
         if (c != null) c.close(true);
-    }
-
-    // ------------------------------------------------------------------ status
-
-    void publishStatus(String state) {
-        long q;
-        try {
-            q = consumer == null ? 0 : consumer.pending();
-        } catch (RuntimeException e) {
-            q = -1;
-        }
-        String json = "{\"cloud\":\"" + cloud + "\",\"status\":\"" + state + "\",\"endpoint\":\"" + uri + "\",\"since\":\"" + since
-                + "\",\"queued\":" + q + ",\"sent\":" + sent.get() + ",\"received\":" + received.get() + ",\"refused\":" + refused.get()
-                + ",\"dropped\":" + (consumer == null ? 0 : consumer.dropped()) + ",\"last_error\":\"" + escape(lastError) + "\"}";
-        try {
-            bus.publish(BridgeRuntime.statusTopic(cloud), json.getBytes(StandardCharsets.UTF_8), 1, true);
-        } catch (Bus.BusException e) {
-            LOG.debug("Could not publish the status of {}: {}", cloud, e.getMessage());
-        }
-    }
-
-    static String escape(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (ch < 0x20) sb.append(String.format("\\u%04x", (int) ch));
-                    else sb.append(ch);
-                }
-            }
-        }
-        return sb.toString();
     }
 }

@@ -40,6 +40,11 @@ final class EmbeddedBus implements Bus {
     }
 
     @Override
+    public long backlog(String name) {
+        return JournalConsumer.backlog(journal, name);
+    }
+
+    @Override
     public DurableConsumer consumer(String name, Collection<String> filters) {
         for (String f : filters) {
             String err = Topics.checkFilter(f);

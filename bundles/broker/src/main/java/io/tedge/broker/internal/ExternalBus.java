@@ -130,6 +130,11 @@ final class ExternalBus implements Bus, MqttCallbackExtended {
     }
 
     @Override
+    public long backlog(String name) {
+        return JournalConsumer.backlog(journal, name);
+    }
+
+    @Override
     public DurableConsumer consumer(String name, Collection<String> filters) {
         try {
             return new JournalConsumer(journal, journal.cursor(name, List.copyOf(filters)));

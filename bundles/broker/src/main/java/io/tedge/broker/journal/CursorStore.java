@@ -99,6 +99,9 @@ final class CursorStore {
         for (String f : c.filters()) sb.append("filter=").append(f).append('\n');
         Path target = dir.resolve(encode(c.name()) + ".cursor");
         Path tmp = dir.resolve(encode(c.name()) + ".cursor.tmp");
+        // an interrupt would close the channel mid-write (ClosedByInterruptException): a component
+        // stopping its consumer thread must not lose the cursor, so write with the flag cleared
+        boolean interrupted = Thread.interrupted();
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
                 ch.write(ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
@@ -107,6 +110,8 @@ final class CursorStore {
         } catch (IOException e) {
             c.dirty = true;
             LOG.warn("Could not store cursor {}: {}", c.name(), e.toString());
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 

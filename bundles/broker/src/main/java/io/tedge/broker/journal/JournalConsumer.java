@@ -81,6 +81,18 @@ public final class JournalConsumer implements DurableConsumer {
 
     @Override
     public long pending() {
+        return count(journal, cursor);
+    }
+
+    /** {@link io.tedge.api.Bus#backlog}: the pending count of an existing cursor, -1 when there is none. */
+    public static long backlog(Journal journal, String name) {
+        for (Cursor c : journal.cursors()) {
+            if (c.name().equals(name)) return count(journal, c);
+        }
+        return -1;
+    }
+
+    private static long count(Journal journal, Cursor cursor) {
         long n = 0;
         Journal.Reader r = journal.new Reader(cursor.committedPosition());
         try {

@@ -1,11 +1,8 @@
 package io.tedge.c8y.internal;
 
 import static io.tedge.api.ConnectorConfig.deviceId;
-import static io.tedge.api.ConnectorConfig.endpoint;
-import static io.tedge.api.ConnectorConfig.path;
 import static io.tedge.api.ConnectorConfig.publish;
 import static io.tedge.api.ConnectorConfig.seconds;
-import static io.tedge.api.ConnectorConfig.value;
 
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +17,7 @@ import io.tedge.api.BridgeRule;
 import io.tedge.api.Bus;
 import io.tedge.api.CloudConnector;
 import io.tedge.api.CloudLink;
-import io.tedge.api.ConnectorConfig.Endpoint;
+import io.tedge.api.ConnectorConfig;
 
 /**
  * The Cumulocity connector: the MQTT endpoint, the bridge rules and the connection check of
@@ -104,12 +101,8 @@ public class C8yConnector implements CloudConnector {
 
     @Override
     public CloudLink link(Map<String, String> config) throws ConnectorException {
-        Endpoint endpoint = endpoint(config, "c8y", DEFAULT_PORT, "<your-tenant>.cumulocity.com");
-        String deviceId = deviceId(config);
-        String host = endpoint.host();
-        int port = endpoint.port();
-        return new CloudLink(host, port, deviceId, null, KEEP_ALIVE, path(config, "device.key.path"), path(config, "device.cert.path"),
-                path(config, "c8y.root.cert.path"), RULES, MAX_QOS, false, MAX_PAYLOAD);
+        return CloudLink.builder(ConnectorConfig.of("c8y", config)).defaultPort(DEFAULT_PORT).exampleHost("<your-tenant>.cumulocity.com")
+                .keepAliveSeconds(KEEP_ALIVE).rules(RULES).maxQos(MAX_QOS).retainAllowed(false).maxPayload(MAX_PAYLOAD).build();
     }
 
     @Override

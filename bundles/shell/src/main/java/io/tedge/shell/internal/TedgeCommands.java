@@ -28,6 +28,7 @@ import io.tedge.config.TedgeConfigService;
         "osgi.command.function=connect",
         "osgi.command.function=disconnect",
         "osgi.command.function=status",
+        "osgi.command.function=plugins",
         "osgi.command.function=operations"})
 public class TedgeCommands {
     private final TedgeConfigService config;
@@ -70,6 +71,11 @@ public class TedgeCommands {
     @Descriptor("Show the state of every cloud link: up/down, queued messages, last error")
     public void status(CommandSession session, @Descriptor("no arguments") String... args) {
         run(session, prefixed("status", args));
+    }
+
+    @Descriptor("List the connectors and mappers: bundle, version, state, link status, backlog")
+    public void plugins(CommandSession session, @Descriptor("no arguments") String... args) {
+        run(session, prefixed("plugins", args));
     }
 
     @Descriptor("List the supported operations (operations/c8y) and the operations in flight")

@@ -1,0 +1,213 @@
+package io.tedge.plugins.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+import io.tedge.api.Bus;
+import io.tedge.api.BusMessage;
+import io.tedge.api.CloudConnector;
+import io.tedge.api.Mapper;
+
+/**
+ * Answers {@code tedge plugins} and the "which connectors are installed" question of
+ * {@code tedge connect}: a request on {@code tedge/plugins/list} (payload: an id) is answered on
+ * {@code tedge/plugins/list/<id>} with
+ * {@code {"plugins":[{"kind","name","bundle","version","state","link","backlog"}...]}}: every
+ * {@link CloudConnector} and {@link Mapper} service with its bundle, the bundle's version and
+ * state, the cloud link's status (connectors) and the backlog behind its cursor
+ * ({@code bridge-<cloud>}, {@code mapper-<name>}); bundles of {@code deploy/} that provide
+ * neither are listed as {@code bundle}, and jars refused by the {@link DeployGuard} as
+ * {@code refused} with the reason. Computed on request, so it costs nothing when nobody asks.
+ */
+@Component(immediate = true, service = {})
+public class PluginInventory {
+    private static final Logger LOG = LoggerFactory.getLogger(PluginInventory.class);
+    private static final JsonFactory JSON = new JsonFactory();
+    static final String REQUEST = "tedge/plugins/list";
+
+    private final BundleContext ctx;
+    private final Bus bus;
+    private final Map<String, String> linkStates = new ConcurrentHashMap<>();
+    private final ExecutorService answers = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "tedge-plugins");
+        t.setDaemon(true);
+        return t;
+    });
+    private Bus.Subscription sub;
+
+    private final DeployGuard guard;
+
+    @Activate
+    public PluginInventory(BundleContext ctx, @Reference Bus bus, @Reference DeployGuard guard) {
+        this.ctx = ctx;
+        this.bus = bus;
+        this.guard = guard;
+        sub = bus.subscribe(List.of(REQUEST, "tedge/bridge/+/status"), this::on);
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (sub != null) sub.close();
+        answers.shutdownNow();
+    }
+
+    private void on(BusMessage m) {
+        if (m.topic().equals(REQUEST)) {
+            String id = m.text().trim().isEmpty() ? "0" : m.text().trim();
+            try {
+                answers.execute(() -> answer(id));
+            } catch (RejectedExecutionException e) {
+                // stopping
+            }
+        } else {
+            String cloud = m.topic().split("/")[2];
+            String state = statusOf(m.text());
+            if (state != null) linkStates.put(cloud, state);
+        }
+    }
+
+    static String statusOf(String json) {
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String f = p.currentName();
+                p.nextToken();
+                if (f.equals("status")) return p.getValueAsString();
+                p.skipChildren();
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
+    private void answer(String id) {
+        try {
+            bus.publish(REQUEST + "/" + id, inventory(), 1, false);
+        } catch (Bus.BusException | IOException | RuntimeException e) {
+            LOG.warn("Could not answer tedge plugins: {}", e.toString());
+        }
+    }
+
+    byte[] inventory() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        java.util.Set<Long> listed = new java.util.HashSet<>();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("plugins");
+            for (ServiceReference<CloudConnector> r : refs(CloudConnector.class)) {
+                String cloud = String.valueOf(r.getProperty(CloudConnector.CLOUD));
+                row(g, "connector", cloud, r.getBundle(), linkStates.getOrDefault(cloud, "disconnected"), bus.backlog("bridge-" + cloud));
+                if (r.getBundle() != null) listed.add(r.getBundle().getBundleId());
+            }
+            for (ServiceReference<Mapper> r : refs(Mapper.class)) {
+                String name = String.valueOf(r.getProperty(Mapper.NAME));
+                row(g, "mapper", name, r.getBundle(), null, bus.backlog("mapper-" + name));
+                if (r.getBundle() != null) listed.add(r.getBundle().getBundleId());
+            }
+            String deploy = ctx.getProperty("felix.fileinstall.dir");
+            if (deploy != null) {
+                String prefix = new java.io.File(deploy).getAbsoluteFile().toURI().normalize().toString();
+                for (Bundle b : ctx.getBundles()) {
+                    if (!listed.contains(b.getBundleId()) && b.getLocation().startsWith(prefix)) row(g, "bundle", "-", b, null, -1);
+                }
+            }
+            for (Map.Entry<String, String> r : guard.refused().entrySet()) {
+                g.writeStartObject();
+                g.writeStringField("kind", "refused");
+                g.writeStringField("name", r.getKey());
+                g.writeStringField("bundle", "-");
+                g.writeStringField("version", "-");
+                g.writeStringField("state", "REFUSED");
+                g.writeStringField("reason", r.getValue());
+                g.writeNumberField("backlog", -1);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeBooleanField("settled", settled());
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Whether the container has finished starting what deploy/ holds: the framework is at its
+     * final start level and every jar of deploy/ is an active bundle or was refused. Until then a
+     * connector missing from the list may just not be started yet.
+     */
+    boolean settled() {
+        String beginning = ctx.getProperty("org.osgi.framework.startlevel.beginning");
+        int level = ctx.getBundle(0).adapt(org.osgi.framework.startlevel.FrameworkStartLevel.class).getStartLevel();
+        if (beginning != null && level < Integer.parseInt(beginning.trim())) return false;
+        String deploy = ctx.getProperty("felix.fileinstall.dir");
+        if (deploy == null) return true;
+        java.nio.file.Path dir = java.nio.file.Path.of(deploy).toAbsolutePath().normalize();
+        java.util.Map<String, String> refused = guard.refused();
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> ds = java.nio.file.Files.newDirectoryStream(dir, "*.jar")) {
+            for (java.nio.file.Path jar : ds) {
+                if (refused.containsKey(jar.getFileName().toString())) continue;
+                String loc = jar.toFile().toURI().normalize().toString();
+                Bundle b = ctx.getBundle(loc);
+                if (b == null || (b.getState() != Bundle.ACTIVE && b.getHeaders().get(org.osgi.framework.Constants.FRAGMENT_HOST) == null)) return false;
+            }
+        } catch (IOException e) {
+            return true;
+        }
+        return true;
+    }
+
+    private <S> List<ServiceReference<S>> refs(Class<S> type) {
+        try {
+            List<ServiceReference<S>> l = new java.util.ArrayList<>(ctx.getServiceReferences(type, null));
+            l.sort(java.util.Comparator.comparing(r -> String.valueOf(r.getProperty(type == Mapper.class ? Mapper.NAME : CloudConnector.CLOUD))));
+            return l;
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void row(JsonGenerator g, String kind, String name, Bundle b, String link, long backlog) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("kind", kind);
+        g.writeStringField("name", name);
+        g.writeStringField("bundle", b == null ? "-" : b.getSymbolicName());
+        g.writeStringField("version", b == null ? "-" : b.getVersion().toString());
+        g.writeStringField("state", b == null ? "-" : state(b.getState()));
+        if (link != null) g.writeStringField("link", link);
+        g.writeNumberField("backlog", backlog);
+        g.writeEndObject();
+    }
+
+    static String state(int s) {
+        return switch (s) {
+            case Bundle.ACTIVE -> "ACTIVE";
+            case Bundle.RESOLVED -> "RESOLVED";
+            case Bundle.INSTALLED -> "INSTALLED";
+            case Bundle.STARTING -> "STARTING";
+            case Bundle.STOPPING -> "STOPPING";
+            default -> "UNINSTALLED";
+        };
+    }
+}
