@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks of the built distribution (run `mvn -B package -DskipTests` first; the QoS 1 load
 # generator is compiled by `mvn -B verify` or `mvn -B test-compile -pl distribution`).
-# Prints: container start to broker-ready, idle RSS, `tedge config get` latency, and QoS 1
-# publish throughput into our broker (journal on) next to Debian's mosquitto in the same run.
-# Usage: distribution/bench/run.sh [messages=50000]
+# Prints: container start to broker-ready, idle RSS, `tedge config get` latency, QoS 1 publish
+# throughput into our broker (journal on) next to Debian's mosquitto in the same run, through the
+# bridge next to a mosquitto bridge, RSS with idle clients and with c8y and az connected, idle
+# bytes written per minute, and the routing cost with 20 000 filters.
+# Usage: distribution/bench/run.sh [messages=50000]      (IDLE_SECONDS=60 for the idle write figure)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 home=target/tedge
@@ -67,7 +69,8 @@ echo "tedge config get c8y.url: median $(printf '%s\n' "${lat[@]}" | median) ms 
 # 4. QoS 1 throughput: ours (journal on) vs mosquitto, same client, same run, alternating
 mport=$(free_port)
 printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$mport" > "$work/mosquitto.conf"
-mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)   # Debian's is outside a normal user's PATH
+"$mosquitto" -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
 mpid=$!
 wait_port "$mport"
 cp="target/test-classes:$home/bundle/org.eclipse.paho.client.mqttv3.jar"
@@ -84,7 +87,19 @@ kill -TERM $pid $mpid; wait 2>/dev/null || true
 
 # 5. QoS 1 end to end, local broker -> bridge -> Cumulocity stand-in (TLS): tedge's bridge vs a
 #    mosquitto bridge with thin-edge.io's c8y topic lines (needs the c8y connector in deploy/)
+# the load generators (and the test kit's stand-ins) come from the reactor, so that they are
+# this tree's, not whatever is in ~/.m2
+(cd .. && mvn -q -B -pl distribution -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp \
+   -Dmdep.includeScope=test >/dev/null)
+bcp="target/test-classes:$(cat target/bench.cp)"
 if [ -f "$home/deploy/tedge-c8y.jar" ]; then
-  mvn -q -B dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test >/dev/null
-  java -XX:+UseSerialGC -cp "target/test-classes:$(cat target/bench.cp)" io.tedge.bench.BridgeThroughput "$home" "${BRIDGE_N:-5000}" 3
+  java -XX:+UseSerialGC -cp "$bcp" io.tedge.bench.BridgeThroughput "$home" "${BRIDGE_N:-5000}" 3
 fi
+
+# 6. at rest: RSS with 0, 1 000 and 2 000 idle clients, with c8y and az connected, and the bytes
+#    written to storage (/proc/PID/io write_bytes, logs included) while idle with c8y and az
+#    connected and a persistent local session
+java -XX:+UseSerialGC -cp "$bcp" io.tedge.bench.IdleBench "$home" "${IDLE_SECONDS:-60}"
+
+# 7. routing cost of one publish with 20 and with 20 000 subscriptions (broker core, in-process)
+java -XX:+UseSerialGC -Xmx256m -cp "$bcp" io.tedge.bench.RoutingBench 200000

@@ -19,6 +19,7 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 import io.tedge.testkit.C8yHttpStandIn;
 import io.tedge.testkit.C8yMqttStandIn;
+import io.tedge.testkit.Mosquitto;
 import io.tedge.testkit.LiveTrust;
 import io.tedge.testkit.TestPki;
 
@@ -141,7 +142,7 @@ public final class BridgeThroughput {
             // mosquitto, bridged as thin-edge.io does it
             int mport = freePort();
             Path certs = cfg.resolve("device-certs");
-            List<String> conf = new ArrayList<>(List.of("user root", "listener " + mport + " 127.0.0.1", "allow_anonymous true", "persistence false",
+            List<String> conf = new ArrayList<>(List.of("user " + System.getProperty("user.name"), "listener " + mport + " 127.0.0.1", "allow_anonymous true", "persistence false",
                     "connection edge_to_c8y", "address " + cloud.hostPort(), "bridge_cafile " + ca, "remote_clientid dev-bench",
                     "bridge_certfile " + certs.resolve("tedge-certificate.pem"), "bridge_keyfile " + certs.resolve("tedge-private-key.pem"),
                     "try_private false", "start_type automatic", "cleansession false", "notifications false", "bridge_attempt_unsubscribe false"));
@@ -158,7 +159,7 @@ public final class BridgeThroughput {
             agent.destroy();
             agent.waitFor(20, TimeUnit.SECONDS);
             cloud.awaitDisconnected("dev-bench", Duration.ofSeconds(30));
-            Process mosquitto = new ProcessBuilder("mosquitto", "-c", dir.resolve("mosquitto.conf").toString()).redirectErrorStream(true)
+            Process mosquitto = new ProcessBuilder(Mosquitto.binary().toString(), "-c", dir.resolve("mosquitto.conf").toString()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
             try {
                 awaitPort(mport);

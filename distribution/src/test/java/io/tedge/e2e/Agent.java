@@ -49,7 +49,16 @@ final class Agent implements AutoCloseable {
 
     /** Starts bin/tedged (headless: stdin is not a terminal). */
     Agent start() throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(HOME.resolve("bin/tedged").toString(), "--config-dir", configDir.toString());
+        return start(List.of(HOME.resolve("bin/tedged").toString(), "--config-dir", configDir.toString()));
+    }
+
+    /** Starts bin/tedged through a shell command that ends with {@code exec "$@"} (e.g. to set the umask). */
+    Agent startVia(String shell) throws IOException {
+        return start(List.of("sh", "-c", shell, "sh", HOME.resolve("bin/tedged").toString(), "--config-dir", configDir.toString()));
+    }
+
+    private Agent start(List<String> cmd) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(configDir.resolve("console.log").toFile()));

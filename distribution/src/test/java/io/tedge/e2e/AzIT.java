@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
 
@@ -45,7 +47,13 @@ class AzIT {
         ok(Agent.run(cfg, "cert", "create", "--device-id", "dev-az"));
         String show = Agent.run(cfg, "cert", "show").out();
         String thumb = show.substring(show.indexOf("Thumbprint: ") + 12).trim();
-        hub.registerDevice("dev-az", thumb);
+        // as on the portal: the device is registered with the thumbprint `tedge cert show` prints
+        X509Certificate cert;
+        try (java.io.InputStream in = Files.newInputStream(cfg.resolve("device-certs/tedge-certificate.pem"))) {
+            cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        assertThat(thumb).isEqualTo(AzMqttStandIn.thumbprint(cert));
+        hub.registerDevice("dev-az", cert);
     }
 
     @AfterEach
@@ -77,6 +85,7 @@ class AzIT {
             ok(agent.tedge("mqtt", "pub", "-q", "2", "az/messages/events/", "{\"raw\":true}"));
             AzMqttStandIn.Telemetry raw = hub.awaitTelemetry(x -> x.text().equals("{\"raw\":true}"), T);
             assertThat(raw.topic()).isEqualTo("devices/dev-az/messages/events/");
+            assertThat(raw.qos()).isEqualTo(1); // as mosquitto delivered it to the stand-in's QoS 2 subscription
             assertThat(hub.qos2Violations()).isEmpty();
             assertThat(hub.received()).allMatch(r -> r.qos() <= 1);
 

@@ -27,11 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.tedge.api.BusMessage;
 import io.tedge.broker.journal.Journal;
-import io.tedge.broker.mqtt.MqttCodec;
-import io.tedge.broker.mqtt.Packet;
 
 /** Acknowledged means durable: kill -9 of the container at random moments loses no acknowledged message. */
 class DurabilityIT {
+    /** CONNECT, MQTT 3.1.1, persistent session (flags 0), keep alive 60, client id "dup-client", as literal bytes. */
+    static final byte[] CONNECT_DUP_CLIENT = {0x10, 22, 0, 4, 'M', 'Q', 'T', 'T', 4, 0, 0, 60, 0, 10, 'd', 'u', 'p', '-', 'c', 'l', 'i', 'e', 'n', 't'};
+
     @TempDir
     Path dir;
 
@@ -41,13 +42,22 @@ class DurabilityIT {
         final int port;
         final Set<String> acked;
         final AtomicBoolean stop = new AtomicBoolean();
+        final String topic;
+        final String prefix;
         int next;
 
         Publisher(int index, int port, Set<String> acked, int next) {
+            this(index, port, acked, next, "kill/" + index, "p" + index + "-");
+        }
+
+        /** Publishes {@code prefix + n} on {@code topic}, n counting up from {@code next}. */
+        Publisher(int index, int port, Set<String> acked, int next, String topic, String prefix) {
             this.index = index;
             this.port = port;
             this.acked = acked;
             this.next = next;
+            this.topic = topic;
+            this.prefix = prefix;
         }
 
         @Override
@@ -77,9 +87,9 @@ class DurabilityIT {
                     }
                 };
                 while (!stop.get() && c.isConnected()) {
-                    String id = "p" + index + "-" + next;
+                    String id = prefix + next;
                     try {
-                        c.publish("kill/" + index, id.getBytes(StandardCharsets.UTF_8), 1, false, id, onAck);
+                        c.publish(topic, id.getBytes(StandardCharsets.UTF_8), 1, false, id, onAck);
                         next++;
                     } catch (MqttException e) {
                         if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT) break;
@@ -108,7 +118,7 @@ class DurabilityIT {
     static Set<String> journaled(Path cfg) throws Exception {
         Set<String> ids = new HashSet<>();
         try (Journal j = Journal.open(cfg.resolve("data/journal"), 128L << 20, false)) {
-            Journal.Reader r = j.new Reader(0);
+            io.tedge.broker.journal.JournalReader r = j.reader(0);
             BusMessage m;
             while ((m = r.next()) != null) {
                 if (m.topic().startsWith("kill/")) ids.add(m.text());
@@ -167,9 +177,9 @@ class DurabilityIT {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
-            MqttCodec.write(out, new Packet.Connect("MQTT", 4, false, 60, "dup-client", null, null, 0, false, null, null));
+            out.write(CONNECT_DUP_CLIENT);
             out.flush();
-            assertThat(MqttCodec.read(in, 1 << 20)).isEqualTo(new Packet.ConnAck(false, 0));
+            assertThat(in.readNBytes(4)).containsExactly(0x20, 0x02, 0x00, 0x00); // CONNACK, no session present
         }
         agent.kill();
         try (Agent again = new Agent(cfg, agent.port).startAndWait()) {
@@ -180,16 +190,17 @@ class DurabilityIT {
                 s.setSoTimeout(10_000);
                 OutputStream out = s.getOutputStream();
                 InputStream in = s.getInputStream();
-                MqttCodec.write(out, new Packet.Connect("MQTT", 4, false, 60, "dup-client", null, null, 0, false, null, null));
+                out.write(CONNECT_DUP_CLIENT);
                 out.flush();
-                assertThat(MqttCodec.read(in, 1 << 20)).isEqualTo(new Packet.ConnAck(true, 0));
+                assertThat(in.readNBytes(4)).containsExactly(0x20, 0x02, 0x01, 0x00); // CONNACK, session present
                 // wait until mosquitto_sub is subscribed, then resend with DUP until it is seen
                 long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
                 int id = 1;
                 while (sub.isAlive() && System.nanoTime() < deadline) {
-                    MqttCodec.writePublish(out, "dup/resent", "again".getBytes(StandardCharsets.UTF_8), 1, false, true, id);
+                    // PUBLISH, DUP + QoS 1 (0x3a), "dup/resent", packet id, "again"
+                    out.write(new byte[] {0x3a, 19, 0, 10, 'd', 'u', 'p', '/', 'r', 'e', 's', 'e', 'n', 't', (byte) (id >> 8), (byte) id, 'a', 'g', 'a', 'i', 'n'});
                     out.flush();
-                    assertThat(MqttCodec.read(in, 1 << 20)).isEqualTo(new Packet.Ack(Packet.PUBACK, id));
+                    assertThat(in.readNBytes(4)).containsExactly(0x40, 0x02, id >> 8, id & 0xff); // PUBACK
                     id = id % 65535 + 1;
                     sub.waitFor(200, java.util.concurrent.TimeUnit.MILLISECONDS);
                 }

@@ -232,18 +232,23 @@ class UploadC8yTest {
     void notAnHttpsServer() throws Exception {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             Fixture.config(dir, "c8y.http", "127.0.0.1:" + s.getLocalPort());
+            // every connection gets the same plain HTTP answer: the JDK's client may retry a GET on a
+            // new connection when the first one ends during the handshake
             Thread t = new Thread(() -> {
-                try (var c = s.accept()) {
-                    c.setSoTimeout(20_000);
-                    c.getInputStream().read(new byte[5]); // the start of the ClientHello
-                    c.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                } catch (java.io.IOException e) {
-                    // the test asserts on the client side
+                while (!s.isClosed()) {
+                    try (var c = s.accept()) {
+                        c.setSoTimeout(20_000);
+                        c.getInputStream().read(new byte[5]); // the start of the ClientHello
+                        c.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    } catch (java.io.IOException e) {
+                        // closed at the end of the test, or the client went away: the test asserts on the client side
+                    }
                 }
             });
             t.start();
             String msg = failure("admin", PASSWORD);
             assertThat(msg).startsWith("The TLS handshake with 127.0.0.1:" + s.getLocalPort() + " failed: ");
+            s.close();
             t.join(20_000);
         }
     }

@@ -254,7 +254,9 @@ public final class TedgeConfig {
         for (ConfigKeyDef d : registry.all()) {
             Map<String, String> props = out.computeIfAbsent(d.pid(), k -> new LinkedHashMap<>());
             try {
-                get(d.key()).ifPresent(v -> props.put(d.key(), v));
+                Optional<String> v = get(d.key());
+                // components get a size in bytes; users see it as written
+                if (v.isPresent()) props.put(d.key(), d.type().equals("size") ? Long.toString(ValueTypes.size(v.get())) : v.get());
             } catch (ConfigException e) {
                 // reported by problems()
             }
@@ -294,7 +296,8 @@ public final class TedgeConfig {
             throw new ConfigException("Invalid value for `" + key + "`: " + e.getMessage());
         }
         Object typed = switch (d.type()) {
-            case "port", "int", "size" -> Long.parseLong(v);
+            case "port", "int" -> Long.parseLong(v);
+            case "size" -> v.chars().allMatch(Character::isDigit) ? (Object) Long.parseLong(v) : v; // 128M is written as "128M"
             case "flag" -> Boolean.parseBoolean(v);
             default -> v;
         };

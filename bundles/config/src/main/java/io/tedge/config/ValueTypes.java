@@ -48,7 +48,7 @@ public final class ValueTypes {
                     throw new ConfigException("Invalid integer: '" + value + "'.");
                 }
             case "size":
-                return Long.toString(size(value));
+                return sizeText(value);
             case "level":
                 String l = value.trim().toLowerCase(Locale.ROOT);
                 if (l.equals("error") || l.equals("warn") || l.equals("info") || l.equals("debug") || l.equals("trace")) return l;
@@ -137,6 +137,15 @@ public final class ValueTypes {
         String v = value.trim();
         if (IPV4.matcher(v).matches() || (IPV6.matcher(v).matches() && v.length() >= 2)) return v;
         throw new ConfigException("Invalid IP address: '" + value + "'. Expected an IPv4 or IPv6 address, eg: '127.0.0.1'.");
+    }
+
+    /**
+     * A valid size as the user wrote it ({@code 128M} stays {@code 128M}, not 134217728), spaces
+     * removed; {@link #size} gives its bytes.
+     */
+    public static String sizeText(String value) throws ConfigException {
+        size(value);
+        return value.trim().replaceAll("\\s+", "");
     }
 
     /** Bytes, with an optional k, M or G suffix (powers of 1024). */

@@ -37,7 +37,8 @@ class ConfigRegistryTest {
                 "c8y.url", "c8y.root.cert.path", "c8y.mqtt", "c8y.http",
                 "az.url", "az.root.cert.path", "az.mqtt", "az.mapper.timestamp",
                 "mqtt.port", "mqtt.bind_address", "mqtt.client.host", "mqtt.client.port", "mqtt.broker",
-                "mqtt.journal.max_size", "mqtt.journal.fsync", "bridge.reconnect.initial_ms", "bridge.reconnect.max_ms",
+                "mqtt.journal.max_size", "mqtt.journal.fsync", "mqtt.max_connections", "mqtt.max_queued_messages",
+                "mqtt.max_queued_bytes", "mqtt.max_packet_size", "bridge.reconnect.initial_ms", "bridge.reconnect.max_ms",
                 "bridge.reconnect.jitter_ms", "bridge.inflight", "data.path", "logs.path", "logs.level");
         assertThat(ConfigRegistry.core().all()).allSatisfy(d -> {
             assertThat(d.origin()).isEqualTo("core");

@@ -43,8 +43,12 @@ class TedgeConfigTest {
         m.put("mqtt.client.host", "127.0.0.1");
         m.put("mqtt.client.port", "1883");
         m.put("mqtt.broker", "embedded");
-        m.put("mqtt.journal.max_size", "134217728");
+        m.put("mqtt.journal.max_size", "128M"); // as written in the registry and the README (issue 13, item 9)
         m.put("mqtt.journal.fsync", "false");
+        m.put("mqtt.max_connections", "1024");
+        m.put("mqtt.max_queued_messages", "1000");
+        m.put("mqtt.max_queued_bytes", "8M");
+        m.put("mqtt.max_packet_size", "1M");
         m.put("bridge.reconnect.initial_ms", "1000");
         m.put("bridge.reconnect.max_ms", "60000");
         m.put("bridge.reconnect.jitter_ms", "500");
@@ -278,13 +282,23 @@ class TedgeConfigTest {
         assertThat(set).extracting(Map.Entry::getKey).containsExactly("device.key.path", "device.cert.path", "c8y.url",
                 "c8y.root.cert.path", "c8y.mqtt", "c8y.http", "az.root.cert.path", "az.mapper.timestamp", "mqtt.port",
                 "mqtt.bind_address", "mqtt.client.host", "mqtt.client.port", "mqtt.broker", "mqtt.journal.max_size",
-                "mqtt.journal.fsync", "bridge.reconnect.initial_ms", "bridge.reconnect.max_ms", "bridge.reconnect.jitter_ms",
+                "mqtt.journal.fsync", "mqtt.max_connections", "mqtt.max_queued_messages", "mqtt.max_queued_bytes", "mqtt.max_packet_size",
+                "bridge.reconnect.initial_ms", "bridge.reconnect.max_ms", "bridge.reconnect.jitter_ms",
                 "bridge.inflight", "data.path", "logs.path", "logs.level");
         assertThat(set).contains(Map.entry("c8y.mqtt", "t.example.com:8883"), Map.entry("mqtt.client.port", "1234"));
         List<Map.Entry<String, String>> all = c.list(true);
         assertThat(all.subList(0, set.size())).isEqualTo(set);
         assertThat(all.subList(set.size(), all.size())).containsExactly(
                 Map.entry("device.id", ""), Map.entry("az.url", ""), Map.entry("az.mqtt", ""));
+    }
+
+    @Test
+    void sizesArePrintedAsWrittenAndPushedInBytes() throws Exception {
+        TedgeConfig c = load("[mqtt]\njournal_max_size = \"512k\"\n");
+        assertThat(c.get("mqtt.journal.max_size")).contains("512k");
+        assertThat(c.list(false)).contains(Map.entry("mqtt.journal.max_size", "512k"));
+        assertThat(c.byPid().get("tedge.mqtt")).containsEntry("mqtt.journal.max_size", "524288");
+        assertThat(load("[mqtt]\njournal_max_size = 1048576\n").get("mqtt.journal.max_size")).contains("1048576");
     }
 
     @Test
@@ -300,7 +314,9 @@ class TedgeConfigTest {
         assertThat(p.get("tedge.az")).containsExactly(
                 Map.entry("az.root.cert.path", "/etc/ssl/certs"),
                 Map.entry("az.mapper.timestamp", "true"));
-        assertThat(p.get("tedge.mqtt")).containsEntry("mqtt.port", "1234").containsEntry("mqtt.client.port", "1234").hasSize(7);
+        assertThat(p.get("tedge.mqtt")).containsEntry("mqtt.port", "1234").containsEntry("mqtt.client.port", "1234").hasSize(11)
+                .containsEntry("mqtt.journal.max_size", "134217728") // components get bytes
+                .containsEntry("mqtt.max_queued_bytes", "8388608").containsEntry("mqtt.max_packet_size", "1048576");
         assertThat(p.get("tedge.data")).containsExactly(Map.entry("data.path", dir + "/data"));
         assertThat(p.get("tedge.device")).doesNotContainKey("device.id");
     }

@@ -58,7 +58,11 @@ class TedgeConfigWriteTest {
             "mqtt.client.port | 2000 | [mqtt]\\nclient_port = 2000\\n",
             "az.mapper.timestamp | false | [az]\\nmapper_timestamp = false\\n",
             "mqtt.journal.fsync | true | [mqtt]\\njournal_fsync = true\\n",
-            "mqtt.journal.max_size | 64M | [mqtt]\\njournal_max_size = 67108864\\n",
+            "mqtt.journal.max_size | 64M | [mqtt]\\njournal_max_size = \"64M\"\\n",
+            "mqtt.journal.max_size | ' 10 MB ' | [mqtt]\\njournal_max_size = \"10MB\"\\n",
+            "mqtt.journal.max_size | 1048576 | [mqtt]\\njournal_max_size = 1048576\\n",
+            "mqtt.max_queued_bytes | 16M | [mqtt]\\nmax_queued_bytes = \"16M\"\\n",
+            "mqtt.max_connections | 2048 | [mqtt]\\nmax_connections = 2048\\n",
             "c8y.url | ' tenant.example.com ' | [c8y]\\nurl = \"tenant.example.com\"\\n",
             "c8y.root.cert.path | /etc/ssl/certs/ca.pem | [c8y]\\nroot_cert_path = \"/etc/ssl/certs/ca.pem\"\\n",
             "c8y.http | tenant.example.com | [c8y]\\nhttp = \"tenant.example.com:443\"\\n",
@@ -216,7 +220,9 @@ class TedgeConfigWriteTest {
                 {"az.url", "a.azure-devices.net"}, {"az.root.cert.path", "/ar"}, {"az.mqtt", "a.azure-devices.net:8883"},
                 {"az.mapper.timestamp", "false"}, {"mqtt.port", "1999"}, {"mqtt.bind_address", "::1"},
                 {"mqtt.client.host", "localhost"}, {"mqtt.client.port", "2000"}, {"mqtt.broker", "external"},
-                {"mqtt.journal.max_size", "1024"}, {"mqtt.journal.fsync", "true"}, {"bridge.reconnect.initial_ms", "5000"},
+                {"mqtt.journal.max_size", "1024"}, {"mqtt.journal.fsync", "true"}, {"mqtt.max_connections", "2048"},
+                {"mqtt.max_queued_messages", "5000"}, {"mqtt.max_queued_bytes", "16777216"}, {"mqtt.max_packet_size", "262144"},
+                {"bridge.reconnect.initial_ms", "5000"},
                 {"bridge.reconnect.max_ms", "600000"}, {"bridge.reconnect.jitter_ms", "0"}, {"bridge.inflight", "20"}, {"data.path", "/var/tedge"},
                 {"logs.path", "/var/log/tedge"}, {"logs.level", "trace"}};
         for (String[] kv : values) TedgeConfig.set(dir, reg, kv[0], kv[1]);

@@ -22,6 +22,7 @@ import org.osgi.framework.Bundle;
 import io.tedge.api.Bus;
 import io.tedge.api.BusMessage;
 import io.tedge.api.DurableConsumer;
+import io.tedge.testkit.os.Executables;
 
 /**
  * mqtt.broker = external: Debian's mosquitto replaces the embedded broker. The agent's
@@ -36,7 +37,7 @@ class ExternalBrokerIT {
         Path dir = Files.createTempDirectory("it-mosquitto");
         Path conf = dir.resolve("mosquitto.conf");
         Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n");
-        Process mosquitto = new ProcessBuilder("mosquitto", "-c", conf.toString()).redirectErrorStream(true)
+        Process mosquitto = new ProcessBuilder(Executables.find("mosquitto").toString(), "-c", conf.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
         try {
             Support.await("mosquitto listening", Duration.ofSeconds(10), () -> {

@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 
 import io.tedge.cli.CommandContext;
 import io.tedge.cli.Tedge;
+import io.tedge.cli.WarmUp;
 import io.tedge.config.ConfigLocation;
 import io.tedge.config.ConfigRegistry;
 
@@ -34,7 +35,7 @@ public final class Cli {
 
             @Override
             public synchronized ConfigRegistry get() {
-                if (r == null) r = ConfigRegistry.withJarsIn(home.resolve("bundle"), home.resolve("deploy"));
+                if (r == null) r = ConfigRegistry.withJarsIn(home.resolve("bundle"), home.resolve("deploy"), configDir.resolve("deploy"));
                 return r;
             }
         };
@@ -44,6 +45,8 @@ public final class Cli {
         }, false);
         int rc = Tedge.run(args, ctx);
         System.out.flush();
+        // bin/tedge is writing the class-data archive: have it cover every command's classes
+        if (Boolean.getBoolean("tedge.cds.warmup")) WarmUp.run();
         System.exit(rc);
     }
 

@@ -3,15 +3,18 @@ package io.tedge.launcher;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.zip.CRC32C;
 
-import org.apache.felix.framework.FrameworkFactory;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -80,15 +83,29 @@ public final class Main {
             System.err.println("tedged: " + e.getMessage() + "\ntedged: starting with the default data.path and logs.path");
         }
         Files.createDirectories(configDir);
-        Files.createDirectories(data);
+        // the agent's data and logs are its own: 0700 folders whatever the umask (bin/tedged also
+        // sets umask 077, so the files in them are 0600)
+        PrivateDirs.create(data);
+        PrivateDirs.create(logs);
+        InstanceLock lock = InstanceLock.acquire(data, configDir);
+        if (lock == null) {
+            System.err.println(InstanceLock.refusal(data, configDir));
+            System.exit(1);
+        }
+        PrivateDirs.create(data.resolve("framework"));
 
         Map<String, String> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, data.resolve("framework").toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, "none");
         props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "4");
-        props.put("felix.log.level", "1");
+        // one log: the framework's messages and the platform bundles' (SCR, FileInstall,
+        // ConfigAdmin) go through the OSGi Log Service (Felix Log) into tedge.log
+        props.put("felix.log.level", "2");
+        props.put("org.osgi.service.log.admin.loglevel", osgiLogLevel(level));
+        props.put("org.apache.felix.log.maxSize", "20");
+        props.put("org.apache.felix.log.storeDebug", "false");
         props.put("felix.shutdown.hook", "false");
-        props.put("felix.fileinstall.dir", home.resolve("deploy").toString());
+        props.put("felix.fileinstall.dir", deployDirs(home, configDir));
         props.put("felix.fileinstall.poll", "1000");
         props.put("felix.fileinstall.noInitialDelay", "true");
         props.put("felix.fileinstall.start.level", "3");
@@ -104,10 +121,16 @@ public final class Main {
             if (k.startsWith("felix.") || k.startsWith("org.osgi.framework.") || k.startsWith("tedge.")) props.put(k, System.getProperty(k));
         }
 
-        Framework fw = new FrameworkFactory().newFramework(props);
+        FrameworkLog frameworkLog = new FrameworkLog();
+        Map<String, Object> config = new HashMap<>(props);
+        config.put("felix.log.logger", frameworkLog);
+        Framework fw = new org.apache.felix.framework.Felix(config);
         fw.init();
-        installPlatform(fw.getBundleContext(), home.resolve("bundle"), interactive);
+        frameworkLog.track(fw.getBundleContext());
+        installPlatform(fw.getBundleContext(), home.resolve("bundle"), interactive, data.resolve("platform-jars.properties"));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(fw), "tedged-shutdown"));
+        // SIGTERM is a clean stop: the framework stops, then the process exits 0 (not the JVM's 143)
+        Signals.onTerm(() -> stopAndExit(fw));
         fw.start();
         if (Boolean.getBoolean("tedge.debug.startup")) {
             System.err.printf("tedged: framework started in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
@@ -117,7 +140,37 @@ public final class Main {
             System.err.println("tedged: the framework stopped with an error: " + ev.getThrowable());
             System.exit(1);
         }
+        lock.release();
         System.exit(0);
+    }
+
+    /**
+     * What FileInstall watches: the distribution's deploy/ (the shipped connectors) and, when it
+     * exists, {@code <config dir>/deploy}: where vendor jars go in a packaged install (tedge init
+     * creates it), outside the package's files, so upgrades keep them.
+     */
+    static String deployDirs(Path home, Path configDir) {
+        Path vendor = configDir.resolve("deploy");
+        String dirs = home.resolve("deploy").toString();
+        return Files.isDirectory(vendor) && !vendor.equals(home.resolve("deploy")) ? dirs + "," + vendor : dirs;
+    }
+
+    /** On SIGTERM: stops the framework (main then exits 0); a bundle that hangs for 5 s makes it exit 1. */
+    private static void stopAndExit(Framework fw) {
+        Thread t = new Thread(() -> {
+            try {
+                fw.stop();
+                if (fw.waitForStop(5000).getType() == FrameworkEvent.WAIT_TIMEDOUT) {
+                    System.err.println("tedged: the bundles did not stop within 5 s; exiting anyway");
+                    Runtime.getRuntime().halt(1);
+                }
+            } catch (BundleException | InterruptedException e) {
+                System.err.println("tedged: stop: " + e);
+                Runtime.getRuntime().halt(1);
+            }
+        }, "tedged-sigterm");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static void stop(Framework fw) {
@@ -132,11 +185,20 @@ public final class Main {
     }
 
     /**
-     * Installs the jars of {@code bundle/} (updating those whose jar is newer than the cached
-     * copy, uninstalling platform bundles whose jar is gone) and marks them to start. The shell
-     * (gogo.jline) only with a terminal, last.
+     * Installs the jars of {@code bundle/} (updating those whose content differs from the cached
+     * copy's, uninstalling platform bundles whose jar is gone) and marks them to start. The shell
+     * (gogo.jline) only with a terminal, last. A jar's content is known by its CRC32C, kept in
+     * {@code state} (rewritten only when something changed): the Debian package's jars all carry
+     * the build's fixed timestamp, so an upgrade cannot be told by modification times.
      */
-    static void installPlatform(BundleContext ctx, Path dir, boolean interactive) throws IOException, BundleException {
+    static void installPlatform(BundleContext ctx, Path dir, boolean interactive, Path state) throws IOException, BundleException {
+        Properties installed = new Properties();
+        if (Files.exists(state)) {
+            try (InputStream in = Files.newInputStream(state)) {
+                installed.load(in);
+            }
+        }
+        Properties now = new Properties();
         List<Path> jars = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.jar")) {
             for (Path p : ds) jars.add(p);
@@ -152,11 +214,13 @@ public final class Main {
             String loc = jar.toUri().toString();
             wanted.add(loc);
             Bundle b = byLocation.get(loc);
+            String sum = checksum(jar);
+            now.setProperty(loc, sum);
             if (b == null) {
                 try (InputStream in = Files.newInputStream(jar)) {
                     b = ctx.installBundle(loc, in);
                 }
-            } else if (Files.getLastModifiedTime(jar).toMillis() > b.getLastModified()) {
+            } else if (!sum.equals(installed.getProperty(loc))) {
                 try (InputStream in = Files.newInputStream(jar)) {
                     b.update(in);
                 }
@@ -174,12 +238,48 @@ public final class Main {
             if (b.getLocation().startsWith(prefix) && !wanted.contains(b.getLocation())) b.uninstall();
         }
         ctx.getBundle(0).adapt(FrameworkStartLevel.class).setInitialBundleStartLevel(3);
+        if (!now.equals(installed)) {
+            Path tmp = state.resolveSibling(state.getFileName() + ".tmp");
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                now.store(out, "the platform jars as installed in the framework cache: location = CRC32C of the content");
+            }
+            Files.move(tmp, state, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    static String checksum(Path jar) throws IOException {
+        CRC32C crc = new CRC32C();
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = Files.newInputStream(jar)) {
+            for (int n; (n = in.read(buf)) > 0; ) crc.update(buf, 0, n);
+        }
+        return Long.toHexString(crc.getValue()) + ":" + Files.size(jar);
+    }
+
+    /**
+     * The OSGi Log Service level of the framework and the platform bundles for a logs.level: one
+     * step quieter than the agent's own, as their info level is a line per bundle and service
+     * event; their warnings and errors (a bundle that does not resolve, a component that fails
+     * to activate) are always in the log.
+     */
+    static String osgiLogLevel(String level) {
+        switch (level) {
+            case "error":
+                return "ERROR";
+            case "debug":
+                return "INFO";
+            case "trace":
+                return "DEBUG";
+            default:
+                return "WARN";
+        }
     }
 
     static int startLevel(String jarName) {
         if (jarName.startsWith("org.apache.felix.gogo.jline") || jarName.startsWith("jline")) return 4;
         // tedge-plugins: its guard of deploy/ (plugins.require_signature) must be there before FileInstall's first scan
         if (jarName.startsWith("tedge-log") || jarName.startsWith("tedge-api") || jarName.startsWith("tedge-config") || jarName.startsWith("tedge-plugins")
+                || jarName.startsWith("org.apache.felix.log")
                 || jarName.startsWith("org.apache.felix.configadmin") || jarName.startsWith("org.apache.felix.scr")
                 || jarName.startsWith("org.osgi.")) {
             return 1;

@@ -75,6 +75,7 @@ final class CertCommand {
                     if (id == null) throw new UsageException("The following required arguments were not provided: --device-id <ID>", CREATE);
                     DeviceCertificates dc = new DeviceCertificates(ctx.coreConfig());
                     dc.create(id);
+                    Ownership.adopt(ctx, deviceFiles(ctx));
                     ctx.out.print(new DeviceCertificates(ctx.coreConfig()).show());
                     return 0;
                 }
@@ -84,6 +85,9 @@ final class CertCommand {
                     Tedge.requireArgs(a, 0, 0, CSR);
                     Path out = new DeviceCertificates(ctx.coreConfig()).createCsr(Optional.ofNullable(a.value("--device-id")),
                             Optional.ofNullable(a.value("--output-path")).map(Path::of));
+                    List<Path> written = new java.util.ArrayList<>(deviceFiles(ctx));
+                    written.add(out);
+                    Ownership.adopt(ctx, written);
                     ctx.out.println("Certificate Signing Request was successfully created: " + out);
                     return 0;
                 }
@@ -128,6 +132,14 @@ final class CertCommand {
         } catch (CertException e) {
             throw new CommandFailed(e.getMessage());
         }
+    }
+
+    /** The device certificate and key, as configured. */
+    private static List<Path> deviceFiles(CommandContext ctx) throws ConfigException {
+        var cfg = ctx.coreConfig();
+        List<Path> out = new java.util.ArrayList<>();
+        for (String k : List.of("device.cert.path", "device.key.path")) cfg.get(k).map(Path::of).ifPresent(out::add);
+        return out;
     }
 
     private static char[] password(CommandContext ctx) throws CommandFailed {

@@ -43,7 +43,7 @@ final class ConfigCommand {
     private ConfigCommand() {
     }
 
-    static int run(List<String> args, CommandContext ctx) throws UsageException, ConfigException {
+    static int run(List<String> args, CommandContext ctx) throws UsageException, ConfigException, CommandFailed {
         if (args.isEmpty()) throw new UsageException("A subcommand is required", USAGE);
         String sub = args.get(0);
         List<String> rest = args.subList(1, args.size());
@@ -73,6 +73,7 @@ final class ConfigCommand {
                 Tedge.requireArgs(a, 2, 2, SET);
                 String key = a.positionals.get(0);
                 TedgeConfig.set(ctx.configDir, ctx.registryFor(key), key, a.positionals.get(1));
+                Ownership.adopt(ctx, List.of(ctx.configDir.resolve(TedgeConfig.FILE_NAME), ctx.configDir.resolve(".tedge.toml.lock")));
                 return 0;
             }
             case "unset": {
@@ -81,6 +82,7 @@ final class ConfigCommand {
                 Tedge.requireArgs(a, 1, 1, UNSET);
                 String key = a.positionals.get(0);
                 TedgeConfig.unset(ctx.configDir, ctx.registryFor(key), key);
+                Ownership.adopt(ctx, List.of(ctx.configDir.resolve(TedgeConfig.FILE_NAME), ctx.configDir.resolve(".tedge.toml.lock")));
                 return 0;
             }
             case "list": {

@@ -46,7 +46,7 @@ final class ConnectCommand {
             "    --test    Test the connection of a connected device (nothing is changed)",
             "");
     static final String DISCONNECT = "USAGE:\n    tedge disconnect <CLOUD>\n\nRemove the connection of the device to a cloud\n";
-    static final String STATUS = "USAGE:\n    tedge status\n\nShow the state of every cloud link of the running container\n";
+    static final String STATUS = "USAGE:\n    tedge status\n\nShow the state of every cloud link of the running container, and the health of its services\n";
     static final String PLUGINS = "USAGE:\n    tedge plugins\n\nList the connectors and mappers of the running container: bundle, version, state, link, backlog\n";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     static long linkTimeoutMs = 30_000;
@@ -169,12 +169,15 @@ final class ConnectCommand {
         Args a = Tedge.parse(args, STATUS, Set.of(), Set.of(), Map.of());
         if (a.help) return ConfigCommand.help(ctx, STATUS);
         Tedge.requireArgs(a, 0, 0, STATUS);
-        MqttClient c = MqttCommand.connect(ctx, "tedge-status-", true);
+        CliMqttClient c = MqttCommand.open(ctx, "tedge-status-");
         try {
             printLinks(ctx, retained(c, "tedge/bridge/+/status"));
+            HealthTable.print(ctx.out, retained(c, "tedge/health/#"));
             return 0;
+        } catch (java.io.IOException e) {
+            throw new CommandFailed("status: " + e.getMessage() + (e instanceof CliMqttClient.Timeout ? MqttCommand.HUNG_HINT : ""));
         } finally {
-            MqttCommand.close(c);
+            c.disconnect();
         }
     }
 
@@ -263,19 +266,20 @@ final class ConnectCommand {
     }
 
     /** The retained messages of a filter, as [topic, payload], sorted by topic. */
-    private static List<String[]> retained(MqttClient c, String filter) throws CommandFailed, InterruptedException {
-        BlockingQueue<String[]> q = new LinkedBlockingQueue<>();
-        c.setCallback(callback(q));
+    /**
+     * The retained messages of a filter, by the command line's own client: they come right after
+     * the SUBACK, and a message of our own on a topic of our own, published after it, marks their
+     * end, so no fixed wait (issue 13: every command under 150 ms).
+     */
+    private static List<String[]> retained(CliMqttClient c, String filter) throws java.io.IOException, InterruptedException {
+        String end = "tedge-cli/" + MqttCommand.clientId("retained-") + "/end";
+        c.subscribe(filter, 0);
+        c.subscribe(end, 0);
+        c.publish(end, new byte[0], 0, false);
         List<String[]> out = new ArrayList<>();
-        try {
-            c.subscribe(filter, 1);
-        } catch (MqttException e) {
-            throw new CommandFailed("Cannot read " + filter + ": " + e.getMessage());
-        }
-        // retained messages come right after the SUBACK: wait a little for the first, less for the next
-        String[] m;
-        while ((m = q.poll(out.isEmpty() ? 1500 : 300, TimeUnit.MILLISECONDS)) != null) {
-            if (!m[0].isEmpty()) out.add(m);
+        CliMqttClient.Message m;
+        while ((m = c.receive(MqttCommand.timeoutMs)) != null && !m.topic().equals(end)) {
+            if (m.payload().length > 0) out.add(new String[] {m.topic(), m.text()});
         }
         out.sort(java.util.Comparator.comparing(x -> x[0]));
         return out;

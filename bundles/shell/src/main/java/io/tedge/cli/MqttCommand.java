@@ -1,24 +1,24 @@
 package io.tedge.cli;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 import io.tedge.api.Topics;
 import io.tedge.config.ConfigException;
 import io.tedge.config.TedgeConfig;
 
-/** {@code tedge mqtt pub|sub}: an MQTT client of the local broker, as thin-edge.io's. */
+/**
+ * {@code tedge mqtt pub|sub}: an MQTT client of the local broker, as thin-edge.io's, on the
+ * command line's own small client ({@link CliMqttClient}): every wait for the broker is bounded.
+ */
 final class MqttCommand {
     static final String USAGE = String.join("\n",
             "tedge mqtt: Publish a message on a topic and subscribe a topic",
@@ -111,48 +111,70 @@ final class MqttCommand {
         }
     }
 
-    static String brokerUri(CommandContext ctx) throws ConfigException {
-        TedgeConfig cfg = ctx.coreConfig();
-        String host = cfg.get("mqtt.client.host").orElse("127.0.0.1");
-        String port = cfg.get("mqtt.client.port").orElse("1883");
-        return "tcp://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    /** How long a command waits for the broker's TCP accept and for each of its answers. */
+    static int timeoutMs = 5000;
+    static final String HINT = "\n\nHint: Is MQTT server running? Start the agent with `tedged`, or check mqtt.client.host and mqtt.client.port (`tedge config list`).";
+    static final String HUNG_HINT = "\n\nHint: Is the agent stopped (e.g. a `tedged &` job stopped by the terminal: `fg`, or restart it) or overloaded?";
+
+    static String host(CommandContext ctx) throws ConfigException {
+        return ctx.coreConfig().get("mqtt.client.host").orElse("127.0.0.1");
     }
 
+    static int port(CommandContext ctx) throws ConfigException {
+        return Integer.parseInt(ctx.coreConfig().get("mqtt.client.port").orElse("1883"));
+    }
+
+    static String brokerUri(CommandContext ctx) throws ConfigException {
+        String host = host(ctx);
+        return "tcp://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port(ctx);
+    }
+
+    static String clientId(String prefix) {
+        return prefix + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000;
+    }
+
+    /** A connection of the command line's own client, or the error a user can act on. */
+    static CliMqttClient open(CommandContext ctx, String prefix) throws ConfigException, CommandFailed, InterruptedException {
+        String host = host(ctx);
+        int port = port(ctx);
+        try {
+            return CliMqttClient.open(host, port, clientId(prefix), true, 60, timeoutMs);
+        } catch (CliMqttClient.Timeout e) {
+            throw new CommandFailed("MQTT connection error: " + e.getMessage() + HUNG_HINT);
+        } catch (IOException e) {
+            throw new CommandFailed("MQTT connection error: cannot connect to " + host + ":" + port + ": " + reason(e) + HINT);
+        }
+    }
+
+    private static String reason(Exception e) {
+        if (e instanceof java.net.SocketTimeoutException) return "no answer within " + timeoutMs / 1000.0 + " s";
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    /** A Paho client of the local broker (tedge connect), every wait bounded by {@link #timeoutMs}. */
     static MqttClient connect(CommandContext ctx, String prefix, boolean clean) throws ConfigException, CommandFailed {
         String uri = brokerUri(ctx);
         try {
-            MqttClient c = new MqttClient(uri, prefix + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000, new MemoryPersistence());
+            MqttClient c = new MqttClient(uri, clientId(prefix), new MemoryPersistence());
+            c.setTimeToWait(timeoutMs);
             MqttConnectOptions o = new MqttConnectOptions();
             o.setCleanSession(clean);
-            o.setConnectionTimeout(5);
+            o.setConnectionTimeout(Math.max(1, timeoutMs / 1000));
             o.setKeepAliveInterval(60);
             o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
             c.connect(o);
             return c;
         } catch (MqttException e) {
-            throw new CommandFailed("MQTT connection error: cannot connect to " + uri.substring(6) + ": " + reason(e)
-                    + "\n\nHint: Is MQTT server running? Start the agent with `tedged`, or check mqtt.client.host and mqtt.client.port (`tedge config list`).");
+            boolean hung = e.getReasonCode() == MqttException.REASON_CODE_CLIENT_TIMEOUT;
+            throw new CommandFailed("MQTT connection error: " + (hung ? "no answer from the MQTT broker at " + uri.substring(6) + " within "
+                    + timeoutMs / 1000.0 + " s: it accepts connections but does not answer" + HUNG_HINT
+                    : "cannot connect to " + uri.substring(6) + ": " + reason(e) + HINT));
         }
     }
 
     private static String reason(MqttException e) {
         Throwable c = e.getCause();
         return c != null && c.getMessage() != null ? c.getMessage() : e.getMessage();
-    }
-
-    static void publish(CommandContext ctx, String topic, String payload, int qos, boolean retain) throws ConfigException, CommandFailed {
-        MqttClient c = connect(ctx, "tedge-pub-", true);
-        try {
-            MqttMessage m = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8));
-            m.setQos(qos);
-            m.setRetained(retain);
-            c.setTimeToWait(10_000);
-            c.publish(topic, m);
-        } catch (MqttException e) {
-            throw new CommandFailed("MQTT publish on " + topic + " failed: " + reason(e));
-        } finally {
-            close(c);
-        }
     }
 
     static void close(MqttClient c) {
@@ -172,39 +194,41 @@ final class MqttCommand {
         }
     }
 
-    static void subscribe(CommandContext ctx, String filter, int qos, boolean noTopic) throws ConfigException, CommandFailed, InterruptedException {
-        MqttClient c = connect(ctx, "tedge-sub-", true);
-        CountDownLatch lost = new CountDownLatch(1);
-        String[] why = new String[1];
-        c.setCallback(new MqttCallback() {
-            @Override
-            public void connectionLost(Throwable cause) {
-                why[0] = cause == null ? "connection lost" : cause.getMessage();
-                lost.countDown();
-            }
+    static void publish(CommandContext ctx, String topic, String payload, int qos, boolean retain)
+            throws ConfigException, CommandFailed, InterruptedException {
+        CliMqttClient c = open(ctx, "tedge-pub-");
+        try {
+            c.publish(topic, payload.getBytes(StandardCharsets.UTF_8), qos, retain);
+        } catch (CliMqttClient.Timeout e) {
+            throw new CommandFailed("MQTT publish on " + topic + " failed: " + e.getMessage() + HUNG_HINT);
+        } catch (IOException e) {
+            throw new CommandFailed("MQTT publish on " + topic + " failed: " + reason(e));
+        } finally {
+            c.disconnect();
+        }
+    }
 
-            @Override
-            public void messageArrived(String topic, MqttMessage message) {
-                String p = new String(message.getPayload(), StandardCharsets.UTF_8);
+    static void subscribe(CommandContext ctx, String filter, int qos, boolean noTopic) throws ConfigException, CommandFailed, InterruptedException {
+        CliMqttClient c = open(ctx, "tedge-sub-");
+        try {
+            c.subscribe(filter, qos);
+        } catch (IOException e) {
+            c.close();
+            throw new CommandFailed("MQTT subscribe to " + filter + " failed: " + reason(e) + (e instanceof CliMqttClient.Timeout ? HUNG_HINT : ""));
+        }
+        try {
+            while (true) {
+                CliMqttClient.Message m = c.receive(0);
                 synchronized (ctx.out) {
-                    if (noTopic) ctx.out.println(p);
-                    else ctx.out.println("[" + topic + "] " + p);
+                    if (noTopic) ctx.out.println(m.text());
+                    else ctx.out.println("[" + m.topic() + "] " + m.text());
                     ctx.out.flush();
                 }
             }
-
-            @Override
-            public void deliveryComplete(IMqttDeliveryToken token) {
-            }
-        });
-        try {
-            c.subscribe(filter, qos);
-            lost.await();
-            throw new CommandFailed("MQTT connection lost: " + why[0] + "\n\nHint: Is MQTT server running?");
-        } catch (MqttException e) {
-            throw new CommandFailed("MQTT subscribe to " + filter + " failed: " + reason(e));
+        } catch (IOException e) {
+            throw new CommandFailed("MQTT connection lost: " + reason(e) + "\n\nHint: Is MQTT server running?");
         } finally {
-            close(c);
+            c.disconnect();
         }
     }
 }

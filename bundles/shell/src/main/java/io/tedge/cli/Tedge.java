@@ -23,15 +23,16 @@ public final class Tedge {
             "    -h, --help            Prints help information",
             "",
             "SUBCOMMANDS:",
-            "    config    Configure Thin Edge",
-            "    cert      Create and manage device certificate",
+            "    init          Initialize Thin Edge: the folders, their owner and permissions",
+            "    config        Configure Thin Edge",
+            "    cert          Create and manage device certificate",
             "    connect       Connect to connector provider (c8y, az, or an installed connector)",
             "    disconnect    Remove bridge connection for a provider",
             "    status        Show the state of the cloud links of the running container",
             "    plugins       List the connectors and mappers of the running container",
-            "    mqtt      Publish a message on a topic and subscribe a topic",
+            "    mqtt          Publish a message on a topic and subscribe a topic",
             "    operations    List the supported operations and the operations in flight",
-            "    help      Prints this message or the help of the given subcommand(s)",
+            "    help          Prints this message or the help of the given subcommand(s)",
             "");
 
     private Tedge() {
@@ -44,6 +45,8 @@ public final class Tedge {
             String cmd = args.get(0);
             List<String> rest = args.subList(1, args.size());
             switch (cmd) {
+                case "init":
+                    return InitCommand.run(rest, ctx);
                 case "config":
                     return ConfigCommand.run(rest, ctx);
                 case "mqtt":

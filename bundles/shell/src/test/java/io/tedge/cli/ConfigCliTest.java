@@ -183,8 +183,12 @@ class ConfigCliTest {
                 "mqtt.client.host=127.0.0.1",
                 "mqtt.client.port=1883",
                 "mqtt.broker=embedded",
-                "mqtt.journal.max_size=134217728",
+                "mqtt.journal.max_size=128M",
                 "mqtt.journal.fsync=false",
+                "mqtt.max_connections=1024",
+                "mqtt.max_queued_messages=1000",
+                "mqtt.max_queued_bytes=8M",
+                "mqtt.max_packet_size=1M",
                 "bridge.reconnect.initial_ms=1000",
                 "bridge.reconnect.max_ms=60000",
                 "bridge.reconnect.jitter_ms=500",
@@ -360,10 +364,20 @@ class ConfigCliTest {
         assertOk(cli.run("--version"), "tedge " + Tedge.version() + "\n");
     }
 
+    /** Issue 11: the descriptions of `tedge --help` start in one column. */
+    @Test
+    void helpColumnsAreAligned() {
+        List<String> rows = Tedge.USAGE.lines().dropWhile(l -> !l.equals("SUBCOMMANDS:")).skip(1).filter(l -> !l.isBlank()).toList();
+        assertThat(rows).hasSizeGreaterThanOrEqualTo(8);
+        java.util.Set<Integer> columns = new java.util.HashSet<>();
+        for (String r : rows) columns.add(r.indexOf(r.strip().split("\\s+")[1], 4 + r.strip().split("\\s+")[0].length()));
+        assertThat(columns).as(String.join("\n", rows)).hasSize(1);
+    }
+
     @Test
     void usageTextsNameEveryCommand() {
-        assertThat(Tedge.USAGE).contains("config    Configure Thin Edge", "mqtt      Publish a message on a topic and subscribe a topic",
-                "--config-dir <DIR>");
+        assertThat(Tedge.USAGE).contains("config        Configure Thin Edge", "mqtt          Publish a message on a topic and subscribe a topic",
+                "init          Initialize Thin Edge", "--config-dir <DIR>");
         assertThat(ConfigCommand.USAGE).contains("get", "set", "unset", "list");
         assertThat(ConfigCommand.LIST).contains("--all", "--doc");
         assertThat(MqttCommand.PUB).contains("-q, --qos <QOS>", "-r, --retain");

@@ -9,40 +9,39 @@ import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.tedge.broker.mqtt.BrokerHooks;
-import io.tedge.broker.mqtt.Packet;
-
 /**
- * A stand-in for Azure IoT Hub's device MQTT endpoint, on 127.0.0.1 and an ephemeral port
- * (PROTOCOLS.md §4, §6.1 A).
+ * A stand-in for Azure IoT Hub's device MQTT endpoint, on mosquitto, 127.0.0.1 and an ephemeral
+ * port (PROTOCOLS.md §4, §6.1 C; see {@link CloudMqttStandIn} for how it is built and what that
+ * costs).
  *
- * <p>Connect: MQTT 3.1.1 only (else CONNACK 1); client id = device id (or
- * {@code <device>/<module>}); username {@code <host>/<clientId>/?api-version=<v>} (any host
- * unless {@link #setHostname} is set), else CONNACK {@value #BAD_USERNAME} (bad user name or
- * password: the hub's own code is not documented); the device is authenticated by the SHA-1 (or
- * SHA-256) thumbprint of its leaf certificate registered with {@link #registerDevice}, or, for
- * CA-signed devices, by a chain the {@link LiveTrust} trusts whose leaf CN is the client id; an
- * unknown device gets CONNACK 5. A client without a certificate fails TLS. A second connection
- * of a device closes the first.
+ * <p>Connect: the TLS handshake needs a client certificate that is registered
+ * ({@link #registerDevice(String, X509Certificate)}: a self-signed device, known by its
+ * thumbprint) or that chains to a CA of the {@link LiveTrust} (a CA-signed device,
+ * {@link #registerDevice(String)}); else it fails. Then, checked from mosquitto's log and enforced
+ * by closing the connection right after its CONNACK 0: MQTT 3.1.1 (else code 1); the user name
+ * {@code <host>/<clientId>/?api-version=<v>} (any host unless {@link #setHostname} is set; else
+ * {@value #BAD_USERNAME}: the hub's own code is not documented); the client id a registered device
+ * (else 5). mosquitto does not tell which certificate a connection presented, so a registered
+ * certificate is accepted for any registered device id. A second connection of a device closes
+ * the first (mosquitto).
  *
  * <p>Uplink:
  * <ul>
- * <li>PUBLISH with QoS 2 → the connection is closed ({@link #qos2Violations()}); so is a
- * message over 256 KB, and a publish to a topic the hub does not have, or to another device's
- * telemetry topic.</li>
+ * <li>PUBLISH with QoS 2 → mosquitto closes the connection ({@code max_qos 1};
+ * {@link #qos2Violations()}). A message over 256 KB ({@code message_size_limit}), a publish to a
+ * topic the hub does not have, or to another device's telemetry topic (the ACL) is acknowledged
+ * by mosquitto and dropped, and the stand-in closes the connection.</li>
  * <li>{@code devices/<id>/messages/events/[<property bag>]}: telemetry
  * ({@link #telemetry()}: topic, URL-decoded property bag, body); a retained publish gets the
  * property {@code mqtt-retain=true}.</li>
@@ -53,9 +52,11 @@ import io.tedge.broker.mqtt.Packet;
  * object → {@code res/400}.</li>
  * <li>{@code $iothub/methods/res/<status>/?$rid=r}: the answer to {@link #invokeMethod}.</li>
  * </ul>
- * Subscriptions: only {@code devices/<id>/messages/devicebound/#}, {@code $iothub/twin/res/#},
- * {@code $iothub/methods/POST/#} and {@code $iothub/twin/PATCH/properties/desired/#} (others:
- * SUBACK 0x80); QoS 2 is granted as 1. Replies go only to the client that asked.
+ * A device receives only on {@code devices/<id>/messages/devicebound/#},
+ * {@code $iothub/twin/res/#}, {@code $iothub/methods/POST/#} and
+ * {@code $iothub/twin/PATCH/properties/desired/#} (mosquitto grants any subscription, QoS 2 as
+ * 1, but its ACL delivers nothing else). Replies on {@code $iothub/...} go to every device of the
+ * stand-in subscribed to them: use one stand-in per device for twins and methods.
  */
 public final class AzMqttStandIn extends CloudMqttStandIn {
     /** CONNACK code for a username that is not {@code <host>/<clientId>/?api-version=...}. */
@@ -63,8 +64,11 @@ public final class AzMqttStandIn extends CloudMqttStandIn {
     /** The hub's limit on a device-to-cloud message. */
     public static final int MAX_MESSAGE_SIZE = 256 * 1024;
 
-    /** One device-to-cloud message. {@code properties}: the URL-decoded property bag, in order. */
-    public record Telemetry(String deviceId, String topic, Map<String, String> properties, byte[] body) {
+    /**
+     * One device-to-cloud message. {@code properties}: the URL-decoded property bag, in order;
+     * {@code qos}: as the device sent it (IoT Hub takes 0 and 1).
+     */
+    public record Telemetry(String deviceId, String topic, Map<String, String> properties, byte[] body, int qos) {
         public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
@@ -87,8 +91,8 @@ public final class AzMqttStandIn extends CloudMqttStandIn {
     private volatile String hostname;
     private final AtomicLong rids = new AtomicLong(1);
 
-    // guarded by lock
-    private final Map<String, Set<String>> thumbprints = new HashMap<>();
+    // guarded by lock: device id -> its self-signed certificate, or null for a CA-signed device
+    private final Map<String, X509Certificate> registry = new HashMap<>();
     private final List<Telemetry> telemetry = new ArrayList<>();
     private final List<MethodResponse> methodResponses = new ArrayList<>();
     private final Map<String, Twin> twins = new HashMap<>();
@@ -106,7 +110,7 @@ public final class AzMqttStandIn extends CloudMqttStandIn {
 
     /**
      * Starts a stand-in whose server certificate is issued by {@code pki}; devices are registered
-     * by thumbprint, or trusted through {@code trust} (CA-signed, CN = device id).
+     * with their certificate, or trusted through a CA of {@code trust}.
      */
     public static AzMqttStandIn start(TestPki pki, LiveTrust trust) throws IOException {
         AzMqttStandIn s = new AzMqttStandIn(pki, trust);
@@ -122,21 +126,39 @@ public final class AzMqttStandIn extends CloudMqttStandIn {
     }
 
     /**
-     * Registers a self-signed device by thumbprint: hex SHA-1 (as {@code tedge cert show} prints
-     * it) or SHA-256 of the certificate's DER, any case, colons allowed. Call again to add a
-     * secondary thumbprint.
+     * Registers a self-signed device with its certificate (the hub keeps its {@link #thumbprint});
+     * the certificate is trusted from the next TLS handshake on.
      */
-    public void registerDevice(String deviceId, String thumbprintHex) {
-        String t = thumbprintHex.replace(":", "").strip().toUpperCase(Locale.ROOT);
+    public void registerDevice(String deviceId, X509Certificate certificate) {
         synchronized (lock) {
-            thumbprints.computeIfAbsent(deviceId, k -> new LinkedHashSet<>()).add(t);
+            registry.put(deviceId, certificate);
+        }
+        moreTrustChanged();
+    }
+
+    /** Registers a CA-signed device: its certificate must chain to a CA of the {@link LiveTrust}. */
+    public void registerDevice(String deviceId) {
+        synchronized (lock) {
+            registry.put(deviceId, null);
         }
     }
 
-    /** Removes a device from the registry (its open connection stays until it reconnects). */
+    /**
+     * Removes a device from the registry. A certificate no longer trusted makes mosquitto restart
+     * (every device reconnects).
+     */
     public void unregisterDevice(String deviceId) {
+        boolean hadCert;
         synchronized (lock) {
-            thumbprints.remove(deviceId);
+            hadCert = registry.remove(deviceId) != null;
+        }
+        if (hadCert) moreTrustChanged();
+    }
+
+    @Override
+    protected Collection<X509Certificate> moreTrust() {
+        synchronized (lock) {
+            return registry.values().stream().filter(c -> c != null).toList();
         }
     }
 
@@ -260,26 +282,53 @@ public final class AzMqttStandIn extends CloudMqttStandIn {
     }
 
     @Override
-    protected Decision authorize(Packet.Connect c, BrokerHooks.Client client, X509Certificate[] chain) {
-        if (!c.protocolName().equals("MQTT") || c.level() != 4) return Decision.refuse(1, "IoT Hub speaks MQTT 3.1.1 only");
+    protected Decision authorize(ConnectInfo c) {
+        if (c.protocolLevel() != 4) return Decision.refuse(1, "IoT Hub speaks MQTT 3.1.1 only");
         String cid = c.clientId();
         if (cid.isEmpty() || deviceIdOf(cid).isEmpty()) return Decision.refuse(2, "the client id must be the device id");
         String why = checkUsername(c.username(), cid);
         if (why != null) return Decision.refuse(BAD_USERNAME, why);
         String deviceId = deviceIdOf(cid);
-        if (chain.length == 0) return Decision.refuse(5, "no client certificate");
-        Set<String> registered;
-        synchronized (lock) {
-            registered = Set.copyOf(thumbprints.getOrDefault(deviceId, Set.of()));
-        }
-        if (registered.contains(thumbprint(chain[0])) || registered.contains(thumbprintSha256(chain[0]))) {
-            return Decision.accept(deviceId);
-        }
-        String untrusted = untrusted(chain);
-        if (untrusted == null && cid.equals(commonName(chain[0]))) return Decision.accept(deviceId);
-        if (!registered.isEmpty()) return Decision.refuse(5, "thumbprint " + thumbprint(chain[0]) + " is not registered for '" + deviceId + "'");
-        return Decision.refuse(5, "unknown device '" + deviceId + "'"
-                + (untrusted == null ? ": CN '" + commonName(chain[0]) + "' is not the client id" : ": " + untrusted));
+        if (!registry.containsKey(deviceId)) return Decision.refuse(5, "unknown device '" + deviceId + "'");
+        return Decision.accept(deviceId);
+    }
+
+    @Override
+    protected List<String> brokerSettings() {
+        return List.of("message_size_limit " + MAX_MESSAGE_SIZE);
+    }
+
+    @Override
+    protected List<String> listenerSettings() {
+        return List.of("max_qos 1");
+    }
+
+    @Override
+    protected List<Acl> deviceAcl() {
+        return List.of(Acl.write("devices/%c/messages/events/#"), Acl.write("$iothub/twin/GET/#"),
+                Acl.write("$iothub/twin/PATCH/properties/reported/#"), Acl.write("$iothub/methods/res/#"),
+                Acl.read("devices/%c/messages/devicebound/#"), Acl.read("$iothub/twin/res/#"), Acl.read("$iothub/methods/POST/#"),
+                Acl.read("$iothub/twin/PATCH/properties/desired/#"));
+    }
+
+    @Override
+    protected void denied(Conn conn, String t, int qos, long length) {
+        Matcher m = TELEMETRY.matcher(t);
+        String reason = m.matches() ? "not authorized: '" + conn.clientId() + "' published on " + t : "topic not supported by IoT Hub: " + t;
+        recordClosure(new Closure(conn.clientId(), reason, t, (int) Math.min(length, Integer.MAX_VALUE)));
+        closeForCloudReasons(conn);
+    }
+
+    @Override
+    protected void tooLarge(Conn conn, String t, long length) {
+        recordClosure(new Closure(conn.clientId(), "oversize: a message of " + length + " bytes exceeds " + MAX_MESSAGE_SIZE, t,
+                (int) Math.min(length, Integer.MAX_VALUE)));
+        closeForCloudReasons(conn);
+    }
+
+    @Override
+    protected void qosTooHigh(Conn conn) {
+        recordClosure(new Closure(conn.clientId(), "QoS 2 is not supported by IoT Hub", null, -1));
     }
 
     private String checkUsername(String username, String clientId) {
@@ -297,38 +346,16 @@ public final class AzMqttStandIn extends CloudMqttStandIn {
         return null;
     }
 
-    @Override
-    protected int grant(Conn conn, String filter, int requestedQos) {
-        String own = "devices/" + conn.deviceId + "/messages/devicebound/";
-        boolean ok = filter.equals(own + "#") || filter.equals("$iothub/twin/res/#") || filter.equals("$iothub/methods/POST/#")
-                || filter.equals("$iothub/twin/PATCH/properties/desired/#");
-        return ok ? Math.min(requestedQos, 1) : 0x80;
-    }
-
-    @Override
-    protected String refusal(Conn conn, Packet.Publish p) {
-        if (p.qos() == 2) return "QoS 2 is not supported by IoT Hub";
-        if (p.payload().length > MAX_MESSAGE_SIZE) return "oversize: a message of " + p.payload().length + " bytes exceeds " + MAX_MESSAGE_SIZE;
-        String t = p.topic();
-        Matcher m = TELEMETRY.matcher(t);
-        if (m.matches()) {
-            String who = m.group(2) == null ? m.group(1) : m.group(1) + "/" + m.group(2);
-            return who.equals(conn.clientId()) ? null : "not authorized: '" + conn.clientId() + "' published on " + t;
-        }
-        if (TWIN_GET.matcher(t).matches() || TWIN_PATCH.matcher(t).matches() || METHOD_RES.matcher(t).matches()) return null;
-        return "topic not supported by IoT Hub: " + t;
-    }
-
     // ------------------------------------------------------------------ uplink
 
     @Override
-    protected void onPublish(Conn conn, Packet.Publish p) {
+    protected void onPublish(Conn conn, Received p, int packetId) {
         String t = p.topic();
         Matcher m = TELEMETRY.matcher(t);
         if (m.matches()) {
             Map<String, String> props = bag(m.group(3));
             if (p.retain()) props.put("mqtt-retain", "true");
-            record(telemetry, new Telemetry(conn.deviceId, t, props, p.payload()));
+            record(telemetry, new Telemetry(conn.deviceId, t, props, p.payload(), p.qos()));
             return;
         }
         m = TWIN_GET.matcher(t);

@@ -44,6 +44,11 @@ import com.sun.net.httpserver.HttpsServer;
  * <li>{@code GET} of that list, {@code GET} and {@code DELETE} of {@code .../{fingerprint}};</li>
  * <li>401 {@code {"error":"security/Unauthorized",...}} for a missing or wrong Basic
  * authorization (user {@code admin} or {@code t12345/admin}, the password given).</li>
+ * <li>With a device's JWT ({@code Authorization: Bearer <jwt>}, accepted when
+ * {@link #setTokenCheck} says so, else 401): {@code GET /identity/externalIds/c8y_Serial/{id}} →
+ * 200 {@code {"externalId","type":"c8y_Serial","managedObject":{"id",...}}} or 404 (see
+ * {@link #setIdentities}); {@code POST /event/events} → 201 with the event and its {@code id}
+ * when it has {@code type}, {@code text}, {@code time} and {@code source.id}, else 422.</li>
  * </ul>
  * A certificate uploaded with status ENABLED is added to the {@link LiveTrust} given at start, so
  * an MQTT stand-in that shares it trusts the device at once. Every request is recorded before it
@@ -81,6 +86,16 @@ public final class C8yHttpStandIn implements AutoCloseable {
     private final List<Request> requests = new ArrayList<>();
     private final Map<String, Upload> uploads = Collections.synchronizedMap(new LinkedHashMap<>());
     private final Queue<Forced> forced = new ConcurrentLinkedQueue<>();
+    private volatile Predicate<String> tokenCheck = t -> false;
+    private volatile java.util.function.Function<String, String> identities = new java.util.function.Function<>() {
+        private final Map<String, String> ids = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public String apply(String externalId) {
+            return ids.computeIfAbsent(externalId, k -> Integer.toString(20_000 + ids.size()));
+        }
+    };
+    private final java.util.concurrent.atomic.AtomicLong eventIds = new java.util.concurrent.atomic.AtomicLong(90_000);
 
     private C8yHttpStandIn(HttpsServer server, ExecutorService executor, LiveTrust trust, String password) {
         this.server = server;
@@ -123,6 +138,16 @@ public final class C8yHttpStandIn implements AutoCloseable {
 
     public void setPassword(String password) {
         this.password = password;
+    }
+
+    /** Which bearer tokens (a device's JWT) are valid; none by default. */
+    public void setTokenCheck(Predicate<String> check) {
+        this.tokenCheck = check;
+    }
+
+    /** The managed object id of an external id of type c8y_Serial, or null (404); by default every id is known. */
+    public void setIdentities(java.util.function.Function<String, String> resolver) {
+        this.identities = resolver;
     }
 
     /** The answer to the next request, whatever it is (it is still recorded). */
@@ -191,6 +216,10 @@ public final class C8yHttpStandIn implements AutoCloseable {
     }
 
     private void answer(HttpExchange ex, Request req) throws IOException {
+        if (req.path().startsWith("/identity/externalIds/c8y_Serial/") || req.path().equals("/event/events")) {
+            deviceApi(ex, req);
+            return;
+        }
         if (req.path().equals("/tenant/currentTenant")) {
             if (!req.method().equals("GET")) {
                 send(ex, 405, error("general/methodNotAllowed", "Method not allowed"));
@@ -285,6 +314,56 @@ public final class C8yHttpStandIn implements AutoCloseable {
         }
         if (status.equals("ENABLED")) trust.add(cert);
         send(ex, 201, req.header("Accept") == null ? "" : describe(u));
+    }
+
+    private void deviceApi(HttpExchange ex, Request req) throws IOException {
+        String h = req.header("Authorization");
+        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7) || !tokenCheck.test(h.substring(7).trim())) {
+            send(ex, 401, UNAUTHORIZED);
+            return;
+        }
+        if (req.path().equals("/event/events")) {
+            if (!req.method().equals("POST")) {
+                send(ex, 405, error("general/methodNotAllowed", "Method not allowed"));
+                return;
+            }
+            Map<String, Object> event;
+            try {
+                event = Json.parseObject(req.body());
+            } catch (IllegalArgumentException e) {
+                send(ex, 422, error("undefined/validationError", "Invalid JSON: " + e.getMessage()));
+                return;
+            }
+            Object source = event.get("source");
+            boolean ok = event.get("type") instanceof String && event.get("text") instanceof String && event.get("time") instanceof String
+                    && source instanceof Map<?, ?> m && m.get("id") instanceof String;
+            if (!ok) {
+                send(ex, 422, error("undefined/validationError", "Following mandatory fields should be included: type, text, time, source.id"));
+                return;
+            }
+            Map<String, Object> created = new LinkedHashMap<>(event);
+            String id = Long.toString(eventIds.incrementAndGet());
+            created.put("id", id);
+            created.put("self", "https://" + hostPort() + "/event/events/" + id);
+            send(ex, 201, Json.write(created));
+            return;
+        }
+        String externalId = java.net.URLDecoder.decode(req.path().substring("/identity/externalIds/c8y_Serial/".length()), StandardCharsets.UTF_8);
+        String id = req.method().equals("GET") ? identities.apply(externalId) : null;
+        if (!req.method().equals("GET")) {
+            send(ex, 405, error("general/methodNotAllowed", "Method not allowed"));
+        } else if (id == null) {
+            send(ex, 404, error("identity/Not Found", "External id not found; external id = ID [type=c8y_Serial, value=" + externalId + "]"));
+        } else {
+            Map<String, Object> mo = new LinkedHashMap<>();
+            mo.put("id", id);
+            mo.put("self", "https://" + hostPort() + "/inventory/managedObjects/" + id);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("externalId", externalId);
+            out.put("type", "c8y_Serial");
+            out.put("managedObject", mo);
+            send(ex, 200, Json.write(out));
+        }
     }
 
     private String describe(Upload u) {

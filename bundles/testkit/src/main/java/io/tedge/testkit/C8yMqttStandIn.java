@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -27,18 +26,18 @@ import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import io.tedge.broker.mqtt.BrokerHooks;
-import io.tedge.broker.mqtt.Packet;
-
 /**
  * A stand-in for Cumulocity's core MQTT endpoint (8883 role), for what thin-edge.io uses, on
- * 127.0.0.1 and an ephemeral port (PROTOCOLS.md §1, §3, §6.1 A).
+ * mosquitto, 127.0.0.1 and an ephemeral port (PROTOCOLS.md §1, §3, §6.1 C; see
+ * {@link CloudMqttStandIn} for how it is built and what that costs).
  *
- * <p>Connect: MQTT 3.1 or 3.1.1 (else CONNACK 1); client id {@code [d:]id[:template]} (else
- * CONNACK 2); a client certificate chain that the {@link LiveTrust} trusts and whose leaf CN is
- * the id part (else CONNACK 5; a chain the trust set does not know gets CONNACK 5 too, or a TLS
- * failure with {@link #setRejectUntrustedInTls}); a client without a certificate fails TLS. The
- * same device id connecting again (under any client id form) closes the older connection.
+ * <p>Connect: a client certificate chain that the {@link LiveTrust} trusts, else the TLS
+ * handshake fails (mosquitto: {@code require_certificate}, {@code capath}; a client without a
+ * certificate, or not speaking TLS, fails too). Then, checked from mosquitto's log and enforced by
+ * closing the connection right after its CONNACK 0: the client id is {@code [d:]id[:template]}
+ * (else refused with code 2) and the id part is the certificate's CN (else 5; mosquitto's
+ * {@code use_identity_as_username} tells the CN). The same device id connecting again under
+ * another client id form closes the older connection; under the same client id mosquitto does.
  *
  * <p>Uplink, per connection (the device is the client's id):
  * <ul>
@@ -63,22 +62,29 @@ import io.tedge.broker.mqtt.Packet;
  * mandatory fields (measurement: type, time; event: type, text, time; alarm: type, text,
  * severity, time). Invalid → {@code {"error":...,"message":...,"messageId":<packet id>}} on
  * {@code error} to that client.</li>
- * <li>A PUBLISH packet of more than 16184 bytes (fixed header included) closes the connection
- * ({@link #oversizeClosures()}). The retain flag is ignored: nothing is ever stored or routed to
- * other clients. A last will is processed as if the device had published it.</li>
+ * <li>A packet of more than 16184 bytes (fixed header included) closes the connection
+ * (mosquitto's {@code max_packet_size}; {@link #oversizeClosures()}). The retain flag is
+ * recorded and then dropped: the stand-in clears what mosquitto retained. A last will is
+ * processed as if the device had published it.</li>
  * </ul>
- * Replies go only to the client that asked, and only if it is subscribed to the reply topic.
- * Optionally ({@link #setStrictSubscriptions}) {@code s/ds}, {@code s/dat} and
- * {@code devicecontrol/notifications} are refused (SUBACK 0x80) until the device exists, as
- * observed on a real tenant; off by default.
+ * A device may publish on any topic (all are recorded) and receive only on {@link #DOWNLINK}.
+ * Replies go to the device that asked, and only if it is subscribed to the reply topic; on a
+ * stand-in with several devices, every one subscribed to that topic gets them (the topics carry no
+ * device id). Cumulocity's "strict" SUBACK 0x80 before a device exists cannot be made with
+ * mosquitto, whose default ACL grants every subscription.
  */
 public final class C8yMqttStandIn extends CloudMqttStandIn {
     /** Cumulocity's limit on a whole MQTT packet. */
     public static final int MAX_PACKET_SIZE = 16184;
     public static final String TENANT = C8yHttpStandIn.TENANT;
+    /** The topics a device may receive on (mosquitto's ACL). */
+    public static final List<String> DOWNLINK = List.of("s/ds", "s/ds/#", "s/dat", "s/e", "s/dt", "s/dc/#", "devicecontrol/notifications", "error");
 
-    /** One SmartREST line from a device; {@code child} is set for {@code s/us/<child>} topics. */
-    public record SmartRestLine(String device, String child, String topic, String line) {
+    /**
+     * One SmartREST line from a device; {@code child} is set for {@code s/us/<child>} topics;
+     * {@code qos} and {@code retain} are those of the PUBLISH that carried it.
+     */
+    public record SmartRestLine(String device, String child, String topic, String line, int qos, boolean retain) {
         /** The device or child the line is about. */
         public String source() {
             return child == null ? device : child;
@@ -91,22 +97,21 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
 
     /**
      * One JSON object the cloud recorded: from a JSON-via-MQTT topic, or (for measurements) made
-     * from a SmartREST 2xx line. {@code source} is the device, or the child of a child topic.
+     * from a SmartREST 2xx line. {@code source} is the device, or the child of a child topic;
+     * {@code qos} and {@code retain} are those of the PUBLISH that carried it.
      */
-    public record JsonMessage(String source, String topic, Map<String, Object> json) {
+    public record JsonMessage(String source, String topic, Map<String, Object> json, int qos, boolean retain) {
     }
 
     private static final Pattern SMARTREST = Pattern.compile("[stqc]/us(?:/(.+))?");
     private static final Pattern TEMPLATE = Pattern.compile("s/ut/(.+)");
     private static final Pattern JSON_TOPIC = Pattern.compile(
             "(?:[tqc]/)?(measurement/measurements|event/events|alarm/alarms|inventory/managedObjects)/(.+)");
-    private static final Set<String> STRICT_TOPICS = Set.of("s/ds", "s/dat", "devicecontrol/notifications");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final byte[] jwtKey = new byte[32];
     private volatile String jwtIssuer = "127.0.0.1";
     private volatile Duration jwtLifetime = Duration.ofHours(1);
-    private volatile boolean strictSubscriptions;
 
     // guarded by lock
     private final List<SmartRestLine> lines = new ArrayList<>();
@@ -147,11 +152,6 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
     /** The HS256 key of the tokens. */
     public byte[] jwtKey() {
         return jwtKey.clone();
-    }
-
-    /** See the class comment; off by default. */
-    public void setStrictSubscriptions(boolean on) {
-        this.strictSubscriptions = on;
     }
 
     /** Makes a device exist (as if it had sent {@code 100}). */
@@ -263,21 +263,38 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
     }
 
     @Override
-    protected Decision authorize(Packet.Connect c, BrokerHooks.Client client, X509Certificate[] chain) {
+    protected Decision authorize(ConnectInfo c) {
         String cid = c.clientId();
         String[] parts = cid.split(":", -1);
         if (cid.isEmpty() || parts.length > 3 || (parts.length > 1 && !parts[0].equals("d")) || deviceIdOf(cid).isEmpty()) {
             return Decision.refuse(2, "client id '" + cid + "' is not of the form [d:]id[:template]");
         }
         String id = deviceIdOf(cid);
-        if (c.protocolName().equals("MQIsdp") && cid.length() >= 24) {
+        if (c.protocolLevel() == 3 && cid.length() >= 24) {
             return Decision.refuse(5, "MQTT 3.1 client id of 24 characters or more");
         }
-        String why = untrusted(chain);
-        if (why != null) return Decision.refuse(5, why);
-        String cn = commonName(chain[0]);
+        String cn = c.certificateCn();
         if (!id.equals(cn)) return Decision.refuse(5, "certificate CN '" + cn + "' is not the device id '" + id + "'");
         return Decision.accept(id);
+    }
+
+    @Override
+    protected boolean usernameIsCertificateCn() {
+        return true;
+    }
+
+    @Override
+    protected List<String> brokerSettings() {
+        // mosquitto 2.0.11 compares the remaining length + 1 (not the length's own 2 bytes) with it
+        return List.of("max_packet_size " + (MAX_PACKET_SIZE - 2));
+    }
+
+    @Override
+    protected List<Acl> deviceAcl() {
+        List<Acl> acl = new ArrayList<>();
+        acl.add(Acl.write("#"));
+        for (String t : DOWNLINK) acl.add(Acl.read(t));
+        return acl;
     }
 
     @Override
@@ -288,34 +305,19 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
         }
     }
 
-    @Override
-    protected int grant(Conn conn, String filter, int requestedQos) {
-        if (strictSubscriptions && STRICT_TOPICS.contains(filter)) {
-            synchronized (lock) {
-                if (!devices.contains(conn.deviceId)) return 0x80;
-            }
-        }
-        return requestedQos;
-    }
-
-    @Override
-    protected int maxPacketSize() {
-        return MAX_PACKET_SIZE;
-    }
-
     // ------------------------------------------------------------------ uplink
 
     @Override
-    protected void onPublish(Conn conn, Packet.Publish p) {
+    protected void onPublish(Conn conn, Received p, int packetId) {
         String topic = p.topic();
-        String text = new String(p.payload(), StandardCharsets.UTF_8);
+        String text = p.text();
         if (topic.equals("s/uat")) {
             reply(conn, "s/dat", "71," + jwt(conn.deviceId), 1);
             return;
         }
         Matcher m = SMARTREST.matcher(topic);
         if (m.matches()) {
-            smartRest(conn, topic, m.group(1), text);
+            smartRest(conn, p, m.group(1), text);
             return;
         }
         m = TEMPLATE.matcher(topic);
@@ -324,11 +326,12 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
             return;
         }
         m = JSON_TOPIC.matcher(topic);
-        if (m.matches()) json(conn, p, m.group(1), m.group(2), text);
+        if (m.matches()) json(conn, p, packetId, m.group(1), m.group(2), text);
         // anything else: only recorded
     }
 
-    private void smartRest(Conn conn, String topic, String child, String text) {
+    private void smartRest(Conn conn, Received p, String child, String text) {
+        String topic = p.topic();
         List<CsvRecord> records;
         try {
             records = csv(text);
@@ -344,7 +347,7 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
             String id = f.get(0).strip();
             boolean existed;
             synchronized (lock) {
-                lines.add(new SmartRestLine(device, child, topic, r.text()));
+                lines.add(new SmartRestLine(device, child, topic, r.text(), p.qos(), p.retain()));
                 existed = child == null ? devices.contains(device) : children.getOrDefault(device, Set.of()).contains(child);
                 devices.add(device);
                 if (child != null) children.computeIfAbsent(device, k -> new LinkedHashSet<>()).add(child);
@@ -370,7 +373,7 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
                     try {
                         Map<String, Object> mo = measurement(f);
                         synchronized (lock) {
-                            measurements.add(new JsonMessage(source, topic, mo));
+                            measurements.add(new JsonMessage(source, topic, mo, p.qos(), p.retain()));
                             lock.notifyAll();
                         }
                     } catch (IllegalArgumentException e) {
@@ -478,7 +481,7 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
         return s;
     }
 
-    private void json(Conn conn, Packet.Publish p, String api, String action, String text) {
+    private void json(Conn conn, Received p, int packetId, String api, String action, String text) {
         String problem = null;
         List<Map<String, Object>> objects = new ArrayList<>();
         if (action.startsWith("delete") && text.isBlank()) {
@@ -527,18 +530,18 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
             Map<String, Object> err = new LinkedHashMap<>();
             err.put("error", "undefined/validationError");
             err.put("message", problem);
-            err.put("messageId", p.packetId());
+            err.put("messageId", packetId);
             reply(conn, "error", Json.object(err), 1);
             return;
         }
         synchronized (lock) {
             if (action.equals("createBulk")) {
-                for (Map<String, Object> o : objects) json.add(new JsonMessage(conn.deviceId, p.topic(), o));
+                for (Map<String, Object> o : objects) json.add(new JsonMessage(conn.deviceId, p.topic(), o, p.qos(), p.retain()));
             } else {
-                json.add(new JsonMessage(conn.deviceId, p.topic(), objects.get(0)));
+                json.add(new JsonMessage(conn.deviceId, p.topic(), objects.get(0), p.qos(), p.retain()));
             }
             if (api.equals("measurement/measurements") && action.startsWith("create")) {
-                for (Map<String, Object> o : objects) measurements.add(new JsonMessage(conn.deviceId, p.topic(), o));
+                for (Map<String, Object> o : objects) measurements.add(new JsonMessage(conn.deviceId, p.topic(), o, p.qos(), p.retain()));
             }
             lock.notifyAll();
         }

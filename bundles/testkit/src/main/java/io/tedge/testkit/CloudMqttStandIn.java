@@ -1,56 +1,98 @@
 package io.tedge.testkit;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
+import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.X509TrustManager;
 
-import io.tedge.broker.mqtt.Broker;
-import io.tedge.broker.mqtt.BrokerHooks;
-import io.tedge.broker.mqtt.MqttServer;
-import io.tedge.broker.mqtt.Packet;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.IMqttToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttCallback;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 /**
- * What the TLS MQTT cloud stand-ins share ({@link C8yMqttStandIn}, {@link AzMqttStandIn}): a
- * listener on 127.0.0.1 (ephemeral port, kept across {@link #setAvailable} toggles) built on the
- * project's own MQTT server, with a server certificate of a {@link TestPki} and a demanded client
- * certificate; the record of every connect attempt, PUBLISH, SUBSCRIBE and forced close; bounded
- * waits on them; and delivery to one device (the clouds are per-device endpoints: their downstream
- * topics carry no device id).
+ * What the TLS MQTT cloud stand-ins share ({@link C8yMqttStandIn}, {@link AzMqttStandIn}, or a
+ * vendor's own): Debian's mosquitto, started for the stand-in, speaks MQTT with the devices, and a
+ * small responder in the test JVM plays the cloud. Nothing of the project's own MQTT code is
+ * involved, so a bug in it cannot hide behind the same bug in the stand-in.
  *
- * <p>Nothing a device publishes is routed to other clients or kept as retained: the stand-in
- * records it and answers as the cloud would. A message for a device that is not connected, or not
- * yet subscribed to a matching filter, is kept and delivered when it subscribes (or reconnects
- * with a persistent session).
+ * <p>The mosquitto ({@link Mosquitto}) has two listeners on 127.0.0.1 and ephemeral ports: the
+ * devices' TLS listener ({@link #port()}: the server certificate of a {@link TestPki}, and
+ * {@code require_certificate true}: a client must present a chain that the {@link LiveTrust}
+ * trusts, else the TLS handshake fails), and a plain one that only the stand-in uses (a random
+ * password). The trust set is kept in mosquitto's {@code capath} directory: a certificate added to
+ * the {@link LiveTrust} is written there and {@code openssl rehash}ed before
+ * {@link LiveTrust#add} returns, and mosquitto 2.0 reads that directory at each handshake, so it
+ * is trusted from the next connection on. mosquitto keeps what it loaded, so a certificate
+ * removed from the trust set makes the stand-in restart its mosquitto on the same ports (the
+ * devices are disconnected and reconnect; persistent sessions are kept).
  *
- * <p>TLS: by default the handshake accepts any client certificate and the stand-in judges it at
- * CONNECT (CONNACK 5 when it is not trusted), as the clouds answer "not authorized". With
- * {@link #setRejectUntrustedInTls(boolean) setRejectUntrustedInTls(true)} an untrusted chain
- * fails the TLS handshake instead. A client without any certificate always fails the handshake.
+ * <p>The responder (Eclipse Paho) subscribes to everything ({@code #} and {@code $iothub/#},
+ * QoS 2, so every message arrives with the QoS the device sent it) and publishes the cloud's
+ * answers. mosquitto's log tells the stand-in what MQTT does not: which client connected with
+ * which client id, user name or certificate CN ({@code use_identity_as_username}), its will,
+ * its subscriptions, and which client sent each message the responder receives (the log line of
+ * each PUBLISH it routes to the responder is paired with the message by packet id). The cloud's
+ * own checks that mosquitto cannot make (a client id that is not the certificate's CN, an IoT
+ * Hub user name) are made when the log shows the connection: mosquitto has already answered
+ * CONNACK 0 then, so the stand-in records the attempt with the code the cloud would have sent
+ * and closes the connection at once (a takeover of its client id over the internal listener);
+ * what the client published in between is not recorded.
+ *
+ * <p>The clouds' downstream topics ({@code s/ds}, {@code $iothub/twin/res/...}) carry no device
+ * id, and mosquitto has one topic space: a message for a device goes to every device connected
+ * to the same stand-in and subscribed to that topic. Use one stand-in per device where that
+ * matters. A message for a device that is not connected, or not yet subscribed to a matching
+ * filter, is kept and sent when it is.
+ *
+ * <p>{@link #setAvailable(boolean) setAvailable(false)} stops the mosquitto (connections are
+ * refused, every client is disconnected) and {@code setAvailable(true)} starts it again on the
+ * same port with its persisted sessions. {@link #close()} stops it for good; so do a JVM
+ * shutdown hook and, if the JVM is killed, a watchdog process.
  */
-public abstract sealed class CloudMqttStandIn implements AutoCloseable permits C8yMqttStandIn, AzMqttStandIn {
+public abstract class CloudMqttStandIn implements AutoCloseable {
 
     /** One PUBLISH the stand-in accepted from a device ({@code will}: a last will, sent for it). */
     public record Received(String clientId, String topic, byte[] payload, int qos, boolean retain, boolean dup, boolean will) {
@@ -71,102 +113,397 @@ public abstract sealed class CloudMqttStandIn implements AutoCloseable permits C
     public record Sent(String deviceId, String topic, String payload, boolean delivered) {
     }
 
-    /** One filter of a SUBSCRIBE and the QoS granted (0x80: refused). */
+    /** One filter of a SUBSCRIBE and the QoS mosquitto granted (0x80: refused). */
     public record Subscription(String clientId, String deviceId, String filter, int requestedQos, int granted) {
     }
 
     /**
-     * One CONNECT (or, when untrusted chains fail in TLS, one handshake): the CONNACK return code
-     * (-1: TLS failure), the certificate's CN and why it was refused.
+     * One connection attempt on the devices' listener. {@code returnCode}: 0 accepted; -1 the TLS
+     * handshake failed (no, or an untrusted, client certificate; not TLS at all); else the
+     * CONNACK code the cloud would send, for a connection the stand-in closed right after
+     * mosquitto's CONNACK 0. {@code username}: as sent, or null where the listener takes the
+     * certificate's CN as user name ({@code certificateCn}, null where mosquitto does not say).
      */
     public record ConnectAttempt(String clientId, String username, String certificateCn, int returnCode, String reason) {
     }
 
-    /** A connection the stand-in closed because of what the device sent. */
+    /**
+     * A connection closed because of what the device sent. {@code size}: the size mosquitto
+     * reported (the payload of a message over {@code message_size_limit}), or -1.
+     */
     public record Closure(String clientId, String reason, String topic, int packetSize) {
+    }
+
+    /**
+     * A CONNECT as mosquitto's log tells it: {@code protocolLevel} 3 (MQTT 3.1), 4 (3.1.1) or 5;
+     * {@code username} as sent or, where the listener uses the certificate's CN as user name,
+     * null and the CN in {@code certificateCn}.
+     */
+    public record ConnectInfo(String clientId, String username, String certificateCn, int protocolLevel, boolean cleanSession,
+            int keepAlive) {
     }
 
     /** The verdict on a CONNECT: a CONNACK code and, when accepted, the device id. */
     protected record Decision(int code, String deviceId, String reason) {
-        static Decision accept(String deviceId) {
+        public static Decision accept(String deviceId) {
             return new Decision(0, deviceId, null);
         }
 
-        static Decision refuse(int code, String reason) {
+        public static Decision refuse(int code, String reason) {
             return new Decision(code, null, reason);
         }
     }
 
-    /** One accepted connection. */
-    protected static final class Conn {
-        final BrokerHooks.Client client;
-        final String deviceId;
-        final Packet.Connect connect;
-
-        Conn(BrokerHooks.Client client, String deviceId, Packet.Connect connect) {
-            this.client = client;
-            this.deviceId = deviceId;
-            this.connect = connect;
+    /**
+     * One line of the devices' ACL: a topic filter in which {@code %c} stands for the client id
+     * and {@code %u} for the user name, readable and/or writable.
+     */
+    protected record Acl(String filter, boolean read, boolean write) {
+        public static Acl read(String filter) {
+            return new Acl(filter, true, false);
         }
 
-        String clientId() {
-            return client.clientId();
+        public static Acl write(String filter) {
+            return new Acl(filter, false, true);
+        }
+
+        String line() {
+            return "pattern " + (read && write ? "readwrite" : read ? "read" : "write") + " " + filter;
         }
     }
 
-    /** Makes the broker close a connection. */
-    private static final class CloseConnection extends IOException {
-        private static final long serialVersionUID = 1L;
+    /** One connection on the devices' listener (or, internally, the responder's and takeovers'). */
+    protected static final class Conn {
+        final ConnectInfo connect;
+        final String deviceId;
+        final boolean internal;
+        final boolean refused;
+        private String willTopic;
+        private long willLength;
+        private int willQos;
+        private boolean willRetain;
+        private boolean sentDisconnect;
 
-        CloseConnection(String message) {
-            super(message);
+        Conn(ConnectInfo connect, String deviceId, boolean internal, boolean refused) {
+            this.connect = connect;
+            this.deviceId = deviceId;
+            this.internal = internal;
+            this.refused = refused;
         }
+
+        public String clientId() {
+            return connect.clientId();
+        }
+
+        public String deviceId() {
+            return deviceId;
+        }
+
+        public ConnectInfo connect() {
+            return connect;
+        }
+    }
+
+    /** A message mosquitto routed (to the responder, among others), and who sent it. */
+    private record Routed(Conn from, MosquittoLog.Publish publish, boolean own, boolean will) {
+    }
+
+    /** The source of one message the responder gets, paired by packet id (QoS 1/2) or order (QoS 0). */
+    private record Delivery(Routed routed, MosquittoLog.Publish sent) {
     }
 
     private record Pending(String topic, byte[] payload, int qos) {
     }
 
+    private static final String INTERNAL_USER = "testkit-internal";
+    private static final int MAX_ROUTED = 100_000;
+    private static final long POLICY_CLOSE_DELAY_MS = 200;
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     protected final LiveTrust trust;
     private final String name;
-    private final Broker broker;
-    private final SSLContext ssl;
-    private volatile MqttServer server;
-    private int port;
-    private volatile boolean available = true;
-    private volatile boolean rejectUntrustedInTls;
+    private final Path dir;
+    private final Path trustDir;
+    private final String password = HexFormat.of().formatHex(randomBytes(16));
+    private final String responderId = "testkit-responder-" + HexFormat.of().formatHex(randomBytes(4));
+    private final TestPki.Issued serverIdentity;
+    private final Runnable trustListener;
 
-    /** Guards every record; never held while calling into the broker. */
+    // lifecycle: guarded by this
+    private Mosquitto broker;
+    private MqttAsyncClient responder;
+    private int port;
+    private int internalPort;
+    private volatile boolean available;
+    private volatile boolean closed;
+    private final Set<X509Certificate> trustedInDir = new LinkedHashSet<>();
+
+    /** Guards every record and what the log tells; the log thread holds it for each line. */
     protected final Object lock = new Object();
     private final List<Received> received = new ArrayList<>();
     private final List<Sent> sent = new ArrayList<>();
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final List<ConnectAttempt> attempts = new ArrayList<>();
     private final List<Closure> closures = new ArrayList<>();
-    private final Map<BrokerHooks.Client, Conn> connections = new IdentityHashMap<>();
     private int connectCount;
     private int rejectedCount;
+    private final Map<Integer, Integer> socketListener = new HashMap<>();
+    private final Map<String, Conn> links = new LinkedHashMap<>();
+    private final Map<String, Map<String, Integer>> sessionSubs = new HashMap<>();
+    private Conn lastConnected;
+    private String lastTlsError;
+    private final Deque<Routed> routed = new ArrayDeque<>();
+    private final List<Routed> wills = new ArrayList<>();
+    private final Map<String, Routed> qos2 = new HashMap<>();
+    private final Map<Integer, Delivery> byMid = new HashMap<>();
+    private final Deque<Delivery> qos0 = new ArrayDeque<>();
+    private final Map<String, Conn> lastPublisher = new java.util.concurrent.ConcurrentHashMap<>();
+    private final MosquittoLog log;
 
-    /** Guards the messages waiting for their device; may be held while calling the broker. */
+    /** Guards the messages waiting for their device. */
     private final Object pendingLock = new Object();
     private final Map<String, Deque<Pending>> pending = new HashMap<>();
-    private final ExecutorService downlink;
+    private final ThreadPoolExecutor downlink;
+    private final ScheduledThreadPoolExecutor control;
 
-    CloudMqttStandIn(String name, TestPki pki, LiveTrust trust) throws IOException {
+    /**
+     * A stand-in called {@code name} (in thread names and messages) whose server certificate is
+     * issued by {@code pki} and that trusts the client certificates of {@code trust}; call
+     * {@link #listen()} to start it.
+     */
+    protected CloudMqttStandIn(String name, TestPki pki, LiveTrust trust) throws IOException {
         this.name = name;
         this.trust = trust;
-        this.ssl = TestPki.serverContext(pki.issueServer("localhost"), new Gate());
-        this.broker = new Broker(null, null, new Hooks(), Broker.Settings.defaults());
-        this.downlink = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, name + "-downlink");
+        this.serverIdentity = pki.issueServer("localhost");
+        this.dir = Files.createTempDirectory("testkit-" + name + "-");
+        this.trustDir = Files.createDirectories(dir.resolve("trusted"));
+        this.log = new MosquittoLog(new LogEvents());
+        this.downlink = executor(name + "-downlink");
+        this.control = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, name + "-control");
             t.setDaemon(true);
             return t;
         });
+        this.trustListener = trust.onChange(t -> trustChanged());
     }
 
-    /** Starts the listener on 127.0.0.1 and an ephemeral port. */
-    protected final void listen() throws IOException {
-        server = MqttServer.start(broker, "127.0.0.1", 0, ssl, true);
-        port = server.port();
+    private static ThreadPoolExecutor executor(String name) {
+        ThreadPoolExecutor e = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(100_000), r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+        return e;
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    // ------------------------------------------------------------------ what a cloud defines
+
+    /** The device id of an accepted connection, or a refusal (see {@link Decision}). Called with {@link #lock} held. */
+    protected abstract Decision authorize(ConnectInfo connect);
+
+    /** The device id part of a client id (for the last-known lookup of a disconnected device). */
+    protected abstract String deviceIdOf(String clientId);
+
+    /** Handles an accepted PUBLISH (already in {@link #received()}), on the responder's thread. */
+    protected abstract void onPublish(Conn conn, Received message, int packetId);
+
+    /** The devices' ACL: what a device may publish and receive. */
+    protected abstract List<Acl> deviceAcl();
+
+    /** mosquitto settings for the whole broker ({@code max_packet_size 16184}, ...). */
+    protected List<String> brokerSettings() {
+        return List.of();
+    }
+
+    /** mosquitto settings of the devices' listener ({@code max_qos 1}, ...). */
+    protected List<String> listenerSettings() {
+        return List.of();
+    }
+
+    /** true: the devices' listener uses the certificate's CN as user name ({@code use_identity_as_username}). */
+    protected boolean usernameIsCertificateCn() {
+        return false;
+    }
+
+    /** Certificates to trust besides {@link #trust} (a hub's registered devices). */
+    protected Collection<X509Certificate> moreTrust() {
+        return List.of();
+    }
+
+    /** A connection was accepted. Called with {@link #lock} held: do not block. */
+    protected void accepted(Conn conn) {
+    }
+
+    /** The ACL refused a PUBLISH of this connection (mosquitto acknowledged it and dropped it). Lock held. */
+    protected void denied(Conn conn, String topic, int qos, long length) {
+    }
+
+    /** mosquitto dropped a message over {@code message_size_limit}. Lock held. */
+    protected void tooLarge(Conn conn, String topic, long length) {
+    }
+
+    /** mosquitto closed the connection: a PUBLISH with a QoS over the listener's {@code max_qos}. Lock held. */
+    protected void qosTooHigh(Conn conn) {
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /** Starts mosquitto on 127.0.0.1 and ephemeral ports, and the responder. */
+    protected final synchronized void listen() throws IOException {
+        writeFixedFiles();
+        syncTrustDir();
+        IOException last = null;
+        for (int i = 0; i < 5 && broker == null; i++) {
+            port = Mosquitto.freePort();
+            internalPort = Mosquitto.freePort();
+            if (internalPort == port) continue;
+            try {
+                startBroker();
+            } catch (IOException e) {
+                last = e;
+            }
+        }
+        if (broker == null) {
+            close();
+            throw last != null ? last : new IOException(name + ": no free ports");
+        }
+        available = true;
+    }
+
+    private void writeFixedFiles() throws IOException {
+        TestPki.write(dir.resolve("server.pem"), serverIdentity.chainPem());
+        TestPki.write(dir.resolve("server.key"), serverIdentity.keyPem());
+        TestPki.write(dir.resolve("internal.passwd"), INTERNAL_USER + ":" + passwordHash(password) + "\n");
+        TestPki.write(dir.resolve("internal.acl"), "user " + INTERNAL_USER + "\ntopic readwrite #\ntopic readwrite $iothub/#\n");
+        StringBuilder acl = new StringBuilder();
+        for (Acl a : deviceAcl()) acl.append(a.line()).append('\n');
+        TestPki.write(dir.resolve("device.acl"), acl.toString());
+        Files.createDirectories(dir.resolve("data"));
+    }
+
+    private String config() {
+        List<String> c = new ArrayList<>();
+        c.add("# " + name + ": written by the tedge testkit");
+        c.add("user " + System.getProperty("user.name")); // root stays root (mosquitto would switch to 'mosquitto'); others are not switched
+        c.add("per_listener_settings true");
+        c.add("persistence true");
+        c.add("persistence_location " + dir.resolve("data") + "/");
+        c.add("log_dest stderr");
+        c.add("log_type all");
+        c.add("log_timestamp false");
+        c.add("connection_messages true");
+        c.add("max_inflight_messages 0"); // send at once: the responder sees messages in the order they were routed
+        c.add("max_queued_messages " + MAX_ROUTED);
+        c.add("queue_qos0_messages true");
+        c.addAll(brokerSettings());
+        c.add("listener " + port + " 127.0.0.1");
+        c.add("protocol mqtt");
+        c.add("certfile " + dir.resolve("server.pem"));
+        c.add("keyfile " + dir.resolve("server.key"));
+        c.add("capath " + trustDir);
+        c.add("require_certificate true");
+        c.add("allow_anonymous true"); // the client certificate is the credential
+        if (usernameIsCertificateCn()) c.add("use_identity_as_username true");
+        c.add("acl_file " + dir.resolve("device.acl"));
+        c.addAll(listenerSettings());
+        c.add("listener " + internalPort + " 127.0.0.1");
+        c.add("protocol mqtt");
+        c.add("allow_anonymous false");
+        c.add("password_file " + dir.resolve("internal.passwd"));
+        c.add("acl_file " + dir.resolve("internal.acl"));
+        return String.join("\n", c) + "\n";
+    }
+
+    private void startBroker() throws IOException {
+        Path conf = TestPki.write(dir.resolve("mosquitto.conf"), config());
+        synchronized (lock) {
+            // what was on its way to the responder of the last broker is gone or comes again (QoS 1/2, with DUP)
+            qos0.clear();
+            byMid.clear();
+        }
+        Mosquitto m = Mosquitto.start(name, conf, this::logLine, WAIT);
+        try {
+            connectResponder();
+        } catch (IOException e) {
+            m.close();
+            throw e;
+        }
+        broker = m;
+    }
+
+    private void connectResponder() throws IOException {
+        try {
+            if (responder == null) {
+                responder = new MqttAsyncClient("tcp://127.0.0.1:" + internalPort, responderId, new MemoryPersistence());
+                responder.setCallback(new Responder());
+            }
+            MqttConnectOptions o = new MqttConnectOptions();
+            o.setCleanSession(false);
+            o.setUserName(INTERNAL_USER);
+            o.setPassword(password.toCharArray());
+            o.setKeepAliveInterval(60);
+            o.setMaxInflight(10_000);
+            o.setConnectionTimeout((int) WAIT.toSeconds());
+            o.setAutomaticReconnect(false);
+            IMqttToken t = responder.connect(o);
+            t.waitForCompletion(WAIT.toMillis());
+            if (!t.getSessionPresent()) responder.subscribe(new String[] {"#", "$iothub/#"}, new int[] {2, 2}).waitForCompletion(WAIT.toMillis());
+        } catch (MqttException e) {
+            throw new IOException(name + ": the responder cannot connect to its mosquitto: " + e, e);
+        }
+    }
+
+    private void stopBroker() {
+        Mosquitto m = broker;
+        broker = null;
+        if (m == null) return;
+        try {
+            if (responder != null && responder.isConnected()) responder.disconnect(0).waitForCompletion(5000);
+        } catch (MqttException e) {
+            // it is going away anyway
+        }
+        m.close(); // every line it logged has been handled when this returns
+        synchronized (lock) {
+            for (Conn c : links.values()) {
+                if (c.connect.cleanSession()) sessionSubs.remove(c.clientId());
+            }
+            links.clear();
+            socketListener.clear();
+            lock.notifyAll();
+        }
+    }
+
+    /** Stops mosquitto and starts it again on the same ports (a removed certificate is then no longer trusted). */
+    private synchronized void restart() {
+        if (broker == null || closed) return;
+        stopBroker();
+        startAgain();
+    }
+
+    private void startAgain() {
+        IOException last = null;
+        for (int i = 0; i < 20; i++) {
+            try {
+                startBroker();
+                return;
+            } catch (IOException e) {
+                last = e;
+                try {
+                    Thread.sleep(250); // the port of a stopped broker can take a moment to be free
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        throw new UncheckedIOException(name + ": cannot start mosquitto again on port " + port, last);
     }
 
     // ------------------------------------------------------------------ test API: setup
@@ -185,29 +522,27 @@ public abstract sealed class CloudMqttStandIn implements AutoCloseable permits C
         return trust;
     }
 
-    /** true: an untrusted client chain fails the TLS handshake instead of getting CONNACK 5. */
-    public final void setRejectUntrustedInTls(boolean on) {
-        rejectUntrustedInTls = on;
+    /** The folder of this stand-in's mosquitto: its config, certificates, ACLs and persistence. */
+    public final Path directory() {
+        return dir;
+    }
+
+    /** The last lines mosquitto logged (for a failing test's message). */
+    public final synchronized List<String> brokerLog(int lines) {
+        return broker == null ? List.of() : broker.logTail(lines);
     }
 
     /**
-     * false: a cloud outage. The listener is closed (connects are refused) and every client is
-     * disconnected. true: listens again on the same port.
+     * false: a cloud outage. mosquitto stops (connections are refused) and every client is
+     * disconnected. true: mosquitto starts again on the same port, with its sessions.
      */
     public final synchronized void setAvailable(boolean on) {
-        if (on == available) return;
+        if (closed || on == available) return;
         if (!on) {
             available = false;
-            MqttServer s = server;
-            server = null;
-            if (s != null) s.close();
-            dropConnections();
+            stopBroker();
         } else {
-            try {
-                server = MqttServer.start(broker, "127.0.0.1", port, ssl, true);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot listen again on port " + port, e);
-            }
+            startAgain();
             available = true;
         }
     }
@@ -216,49 +551,65 @@ public abstract sealed class CloudMqttStandIn implements AutoCloseable permits C
         return available;
     }
 
-    /** Closes every client connection (the clients must reconnect); returns how many. */
+    /** Closes every device connection (the clients must reconnect); returns how many. */
     public final int dropConnections() {
-        int n = 0;
-        for (String id : broker.connectedClients()) {
-            if (broker.disconnect(id)) n++;
+        List<String> ids = new ArrayList<>();
+        synchronized (lock) {
+            for (Conn c : links.values()) {
+                if (!c.internal && !c.refused) ids.add(c.clientId());
+            }
         }
-        return n;
+        for (String id : ids) kick(id);
+        return ids.size();
     }
 
     /** Client ids of the device's open connections. */
     protected final List<String> connectedClientIds(String deviceId) {
         synchronized (lock) {
             List<String> out = new ArrayList<>();
-            for (Conn c : connections.values()) {
-                if (c.deviceId.equals(deviceId)) out.add(c.clientId());
+            for (Conn c : links.values()) {
+                if (!c.internal && !c.refused && c.deviceId.equals(deviceId)) out.add(c.clientId());
             }
             return out;
         }
     }
 
-    /** Closes one client connection (call with no lock held). */
-    protected final boolean disconnectClient(String clientId) {
-        return broker.disconnect(clientId);
+    /** Closes one client connection: a takeover of its client id (its persistent session stays). */
+    protected final void disconnectClient(String clientId) {
+        kick(clientId);
     }
 
-    /** Closes the connection of one device, if connected. */
+    /** Closes the connection of one device, if connected; returns whether it was. */
     public final boolean disconnect(String deviceId) {
-        boolean any = false;
-        for (String clientId : clientIdsOf(deviceId)) any |= broker.disconnect(clientId);
-        return any;
+        List<String> ids = connectedClientIds(deviceId);
+        for (String id : ids) kick(id);
+        return !ids.isEmpty();
     }
 
     @Override
-    public void close() {
-        MqttServer s = server;
-        server = null;
-        if (s != null) s.close();
-        broker.close();
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        available = false;
+        trustListener.run();
         downlink.shutdownNow();
-        try {
-            downlink.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        control.shutdownNow();
+        stopBroker();
+        if (responder != null) {
+            try {
+                responder.close(true);
+            } catch (MqttException e) {
+                // closing
+            }
+        }
+        deleteTree(dir);
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> s = Files.walk(root)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary folder
         }
     }
 
@@ -290,21 +641,21 @@ public abstract sealed class CloudMqttStandIn implements AutoCloseable permits C
         }
     }
 
-    /** Connections the stand-in closed because of what a device sent (oversize, QoS 2, ...). */
+    /** Connections closed because of what a device sent (oversize, QoS 2, ...). */
     public final List<Closure> closures() {
         synchronized (lock) {
             return List.copyOf(closures);
         }
     }
 
-    /** Successful connects (CONNACK 0) since start. */
+    /** Successful connects since start. */
     public final int connectCount() {
         synchronized (lock) {
             return connectCount;
         }
     }
 
-    /** Refused connects (CONNACK other than 0, and TLS rejections of untrusted chains). */
+    /** Refused connects: TLS failures and connections closed for a reason of the cloud's. */
     public final int rejectedCount() {
         synchronized (lock) {
             return rejectedCount;
@@ -315,8 +666,8 @@ public abstract sealed class CloudMqttStandIn implements AutoCloseable permits C
     public final List<String> connectedDevices() {
         synchronized (lock) {
             List<String> out = new ArrayList<>();
-            for (Conn c : connections.values()) {
-                if (!out.contains(c.deviceId)) out.add(c.deviceId);
+            for (Conn c : links.values()) {
+                if (!c.internal && !c.refused && !out.contains(c.deviceId)) out.add(c.deviceId);
             }
             return out;
         }
@@ -327,17 +678,20 @@ public abstract sealed class CloudMqttStandIn implements AutoCloseable permits C
         return await("a PUBLISH that matches", timeout, () -> first(received, match), () -> "received: " + received);
     }
 
+    /** The first connection attempt (made or arriving in time) that matches. */
+    public final ConnectAttempt awaitConnectAttempt(Predicate<ConnectAttempt> match, Duration timeout) {
+        return await("a connection attempt that matches", timeout, () -> first(attempts, match), () -> "attempts: " + attempts);
+    }
+
     /** Waits until the device is connected. */
     public final void awaitConnected(String deviceId, Duration timeout) {
-        await("device '" + deviceId + "' connected", timeout,
-                () -> connections.values().stream().anyMatch(c -> c.deviceId.equals(deviceId)) ? Boolean.TRUE : null,
+        await("device '" + deviceId + "' connected", timeout, () -> isConnected(deviceId) ? Boolean.TRUE : null,
                 () -> "connected: " + connectedDevicesLocked() + ", attempts: " + attempts);
     }
 
     /** Waits until the device has no open connection. */
     public final void awaitDisconnected(String deviceId, Duration timeout) {
-        await("device '" + deviceId + "' disconnected", timeout,
-                () -> connections.values().stream().noneMatch(c -> c.deviceId.equals(deviceId)) ? Boolean.TRUE : null,
+        await("device '" + deviceId + "' disconnected", timeout, () -> isConnected(deviceId) ? null : Boolean.TRUE,
                 () -> "connected: " + connectedDevicesLocked());
     }
 
@@ -350,7 +704,7 @@ public abstract sealed class CloudMqttStandIn implements AutoCloseable permits C
     /** Waits until the device subscribed to exactly this filter (granted). */
     public final Subscription awaitSubscribed(String deviceId, String filter, Duration timeout) {
         return await("device '" + deviceId + "' subscribed to '" + filter + "'", timeout,
-                () -> first(subscriptions, s -> s.deviceId().equals(deviceId) && s.filter().equals(filter) && s.granted() != 0x80),
+                () -> first(subscriptions, s -> deviceId.equals(s.deviceId()) && s.filter().equals(filter) && s.granted() != 0x80),
                 () -> "subscriptions: " + subscriptions);
     }
 
@@ -388,6 +742,11 @@ public abstract sealed class CloudMqttStandIn implements AutoCloseable permits C
         return null;
     }
 
+    /** Records a connection the stand-in closes because of what the device sent. */
+    protected final void recordClosure(Closure c) {
+        record(closures, c);
+    }
+
     /** Adds to a record list and wakes the waiters. */
     protected final <T> void record(List<T> list, T item) {
         synchronized (lock) {
@@ -396,143 +755,312 @@ public abstract sealed class CloudMqttStandIn implements AutoCloseable permits C
         }
     }
 
+    private boolean isConnected(String deviceId) {
+        for (Conn c : links.values()) {
+            if (!c.internal && !c.refused && c.deviceId.equals(deviceId)) return true;
+        }
+        return false;
+    }
+
     private List<String> connectedDevicesLocked() {
         List<String> out = new ArrayList<>();
-        for (Conn c : connections.values()) out.add(c.clientId());
+        for (Conn c : links.values()) {
+            if (!c.internal && !c.refused) out.add(c.clientId());
+        }
         return out;
     }
 
     // ------------------------------------------------------------------ sending to devices
 
     /**
-     * Sends to a device on a topic: at once if it is subscribed to a matching filter, else when it
-     * is. Returns whether it was handed to the connection now.
+     * Sends to a device on a topic: now if it is connected and subscribed to a matching filter
+     * it may read, else when it is. Returns whether it went out now.
      */
     protected final boolean sendToDevice(String deviceId, String topic, byte[] payload, int qos) {
         boolean now;
         synchronized (pendingLock) {
-            flushPendingLocked(deviceId);
             Deque<Pending> q = pending.get(deviceId);
             boolean queuedSameTopic = q != null && q.stream().anyMatch(p -> p.topic().equals(topic));
-            now = !queuedSameTopic && deliver(deviceId, topic, payload, qos);
-            if (!now) pending.computeIfAbsent(deviceId, k -> new ArrayDeque<>()).add(new Pending(topic, payload, qos));
+            now = !queuedSameTopic && deliverable(deviceId, topic);
+            if (now) publish(topic, payload, qos, false, deviceId);
+            else pending.computeIfAbsent(deviceId, k -> new ArrayDeque<>()).add(new Pending(topic, payload, qos));
         }
         record(sent, new Sent(deviceId, topic, new String(payload, StandardCharsets.UTF_8), now));
+        if (!now) flushLater(deviceId);
         return now;
     }
 
     /** Sends to the device only if it is subscribed now (a reply, or a cloud "only while connected" message). */
     protected final boolean sendIfSubscribed(String deviceId, String topic, byte[] payload, int qos) {
-        boolean now = deliver(deviceId, topic, payload, qos);
+        boolean now = deliverable(deviceId, topic);
+        if (now) publish(topic, payload, qos, false, null);
         record(sent, new Sent(deviceId, topic, new String(payload, StandardCharsets.UTF_8), now));
         return now;
     }
 
-    /** Replies to the client of this connection only (dropped when it is not subscribed). */
+    /** Replies to the device of this connection (dropped when it is not subscribed). */
     protected final boolean reply(Conn conn, String topic, String payload, int qos) {
-        boolean now = broker.publishTo(conn.clientId(), topic, payload.getBytes(StandardCharsets.UTF_8), qos);
-        record(sent, new Sent(conn.deviceId, topic, payload, now));
-        return now;
+        return sendIfSubscribed(conn.deviceId, topic, payload.getBytes(StandardCharsets.UTF_8), qos);
     }
 
-    private boolean deliver(String deviceId, String topic, byte[] payload, int qos) {
-        for (String clientId : clientIdsOf(deviceId)) {
-            if (broker.publishTo(clientId, topic, payload, qos)) return true;
+    /** Whether a connection of the device has a subscription that matches the topic, and may read it. */
+    private boolean deliverable(String deviceId, String topic) {
+        synchronized (lock) {
+            for (Conn c : links.values()) {
+                if (c.internal || c.refused || !c.deviceId.equals(deviceId) || !readable(c, topic)) continue;
+                for (Map.Entry<String, Integer> s : sessionSubs.getOrDefault(c.clientId(), Map.of()).entrySet()) {
+                    if (matches(s.getKey(), topic)) return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private boolean readable(Conn c, String topic) {
+        for (Acl a : deviceAcl()) {
+            if (!a.read()) continue;
+            String f = a.filter().replace("%c", c.clientId());
+            if (c.connect.username() != null) f = f.replace("%u", c.connect.username());
+            else if (c.connect.certificateCn() != null) f = f.replace("%u", c.connect.certificateCn());
+            if (matches(f, topic)) return true;
         }
         return false;
     }
 
-    /** Client ids of the device's open connections, else the one it last connected with. */
-    private List<String> clientIdsOf(String deviceId) {
-        List<String> out = new ArrayList<>();
-        synchronized (lock) {
-            for (Conn c : connections.values()) {
-                if (c.deviceId.equals(deviceId) && !out.contains(c.clientId())) out.add(c.clientId());
-            }
-            for (int i = attempts.size() - 1; i >= 0 && out.isEmpty(); i--) {
-                ConnectAttempt a = attempts.get(i);
-                if (a.returnCode() == 0 && deviceIdOf(a.clientId()).equals(deviceId)) out.add(a.clientId());
-            }
+    /** MQTT 3.1.1 topic filter matching (a {@code $} topic only matches a filter that starts with {@code $}). */
+    static boolean matches(String filter, String topic) {
+        if (topic.startsWith("$") != filter.startsWith("$")) return false;
+        String[] f = filter.split("/", -1);
+        String[] t = topic.split("/", -1);
+        for (int i = 0; i < f.length; i++) {
+            if (f[i].equals("#")) return true;
+            if (i >= t.length) return false;
+            if (!f[i].equals("+") && !f[i].equals(t[i])) return false;
         }
-        return out;
+        return f.length == t.length;
     }
 
-    /** The device id part of a client id (for the last-known lookup of a disconnected device). */
-    protected abstract String deviceIdOf(String clientId);
-
-    private void flushPending(String deviceId) {
-        synchronized (pendingLock) {
-            flushPendingLocked(deviceId);
-        }
-    }
-
-    private void flushPendingLocked(String deviceId) {
-        Deque<Pending> q = pending.get(deviceId);
-        if (q == null) return;
-        List<String> blocked = new ArrayList<>();
-        for (Iterator<Pending> it = q.iterator(); it.hasNext();) {
-            Pending p = it.next();
-            if (blocked.contains(p.topic())) continue;
-            if (deliver(deviceId, p.topic(), p.payload(), p.qos())) {
-                it.remove();
-                record(sent, new Sent(deviceId, p.topic(), new String(p.payload(), StandardCharsets.UTF_8), true));
-            } else {
-                blocked.add(p.topic());
+    /** Publishes through the responder, in order, on the downlink thread; a failure puts a device's message back. */
+    private void publish(String topic, byte[] payload, int qos, boolean retain, String pendingFor) {
+        submit(downlink, () -> {
+            try {
+                MqttAsyncClient r = responder;
+                IMqttDeliveryToken t = r.publish(topic, payload, qos, retain);
+                t.waitForCompletion(WAIT.toMillis());
+            } catch (MqttException | RuntimeException e) {
+                if (pendingFor != null) {
+                    synchronized (pendingLock) {
+                        pending.computeIfAbsent(pendingFor, k -> new ArrayDeque<>()).addFirst(new Pending(topic, payload, qos));
+                    }
+                } else if (!closed) {
+                    System.err.println(name + ": could not publish on " + topic + ": " + e);
+                }
             }
-        }
-        if (q.isEmpty()) pending.remove(deviceId);
+        });
     }
 
     private void flushLater(String deviceId) {
-        if (!downlink.isShutdown()) {
-            try {
-                downlink.execute(() -> flushPending(deviceId));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // closing
+        submit(downlink, () -> flushPending(deviceId));
+    }
+
+    private void flushPending(String deviceId) {
+        synchronized (pendingLock) {
+            Deque<Pending> q = pending.get(deviceId);
+            if (q == null) return;
+            List<String> blocked = new ArrayList<>();
+            for (Iterator<Pending> it = q.iterator(); it.hasNext();) {
+                Pending p = it.next();
+                if (blocked.contains(p.topic())) continue;
+                if (deliverable(deviceId, p.topic())) {
+                    it.remove();
+                    publish(p.topic(), p.payload(), p.qos(), false, deviceId);
+                    record(sent, new Sent(deviceId, p.topic(), new String(p.payload(), StandardCharsets.UTF_8), true));
+                } else {
+                    blocked.add(p.topic());
+                }
+            }
+            if (q.isEmpty()) pending.remove(deviceId);
+        }
+    }
+
+    private void submit(ThreadPoolExecutor e, Runnable r) {
+        if (e.isShutdown()) return;
+        try {
+            e.execute(r);
+        } catch (RejectedExecutionException ex) {
+            if (!e.isShutdown()) System.err.println(name + ": dropped a task: " + ex);
+        }
+    }
+
+    // ------------------------------------------------------------------ closing connections
+
+    /**
+     * Closes the connection of a client id: a CONNECT with the same id (clean session 0, so that
+     * a persistent session and its queued messages stay) over the internal listener makes
+     * mosquitto close the old one; then DISCONNECT. Runs on the control thread.
+     */
+    private void kick(String clientId) {
+        kick(clientId, 0);
+    }
+
+    /**
+     * Closes a connection for the cloud's reasons, a moment after mosquitto answered its last
+     * packet: mosquitto queues that answer (a CONNACK, a PUBACK) for its next loop, and a
+     * takeover in between would close the connection before the client has it.
+     */
+    protected final void closeForCloudReasons(Conn conn) {
+        if (control.isShutdown()) return;
+        try {
+            control.schedule(() -> {
+                synchronized (lock) {
+                    if (links.get(conn.clientId()) != conn) return; // gone already, or another connection now
+                }
+                takeOver(conn.clientId());
+            }, POLICY_CLOSE_DELAY_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private void kick(String clientId, long delayMs) {
+        if (control.isShutdown()) return;
+        try {
+            control.schedule(() -> takeOver(clientId), delayMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private void takeOver(String clientId) {
+        {
+            int p = internalPort;
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), p), 5000);
+                s.setSoTimeout(5000);
+                OutputStream out = s.getOutputStream();
+                out.write(connectPacket(clientId, INTERNAL_USER, password));
+                out.flush();
+                InputStream in = s.getInputStream();
+                byte[] connack = in.readNBytes(4);
+                if (connack.length == 4 && connack[0] == 0x20 && connack[3] != 0) {
+                    System.err.println(name + ": the takeover of '" + clientId + "' was refused: CONNACK " + connack[3]);
+                }
+                out.write(new byte[] {(byte) 0xE0, 0}); // DISCONNECT
+                out.flush();
+                s.shutdownOutput();
+                in.skip(Long.MAX_VALUE); // until mosquitto closes (unread PUBLISHes stay queued for the device)
+            } catch (IOException e) {
+                if (!closed && available) System.err.println(name + ": could not close the connection of '" + clientId + "': " + e);
             }
         }
     }
 
-    // ------------------------------------------------------------------ cloud behaviour
-
-    /** The verdict on a CONNECT; {@code chain} is the client's certificate chain, leaf first (may be empty). */
-    protected abstract Decision authorize(Packet.Connect connect, BrokerHooks.Client client, X509Certificate[] chain);
-
-    /** A connection was accepted (before CONNACK). */
-    protected void accepted(Conn conn) {
+    /** An MQTT 3.1.1 CONNECT packet: clean session 0, keep-alive 10 s, user name and password. */
+    static byte[] connectPacket(String clientId, String user, String password) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        writeString(body, "MQTT");
+        body.write(4); // protocol level 3.1.1
+        body.write(0xC0); // user name, password; clean session 0
+        body.write(0);
+        body.write(10);
+        writeString(body, clientId);
+        writeString(body, user);
+        writeString(body, password);
+        java.io.ByteArrayOutputStream packet = new java.io.ByteArrayOutputStream();
+        packet.write(0x10);
+        int len = body.size();
+        do {
+            int b = len % 128;
+            len /= 128;
+            packet.write(len > 0 ? b | 0x80 : b);
+        } while (len > 0);
+        packet.writeBytes(body.toByteArray());
+        return packet.toByteArray();
     }
 
-    /**
-     * Why this PUBLISH closes the connection (it is then in {@link #closures()}, not in
-     * {@link #received()}), or null to accept it. Called after the packet size check.
-     */
-    protected String refusal(Conn conn, Packet.Publish publish) {
-        return null;
+    private static void writeString(java.io.ByteArrayOutputStream out, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.write(b.length >> 8);
+        out.write(b.length & 0xFF);
+        out.writeBytes(b);
     }
 
-    /** Handles an accepted PUBLISH (already in {@link #received()}); runs on the connection's reader thread. */
-    protected abstract void onPublish(Conn conn, Packet.Publish publish);
-
-    /** The whole packet size above which a PUBLISH closes the connection. */
-    protected int maxPacketSize() {
-        return Integer.MAX_VALUE;
+    /** mosquitto 2.0's password hash ({@code $7$}: PBKDF2-HMAC-SHA512, 101 rounds, 12 bytes of salt). */
+    static String passwordHash(String password) {
+        byte[] salt = randomBytes(12);
+        try {
+            byte[] hash = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA512")
+                    .generateSecret(new PBEKeySpec(password.toCharArray(), salt, 101, 512)).getEncoded();
+            return "$7$101$" + Base64.getEncoder().encodeToString(salt) + "$" + Base64.getEncoder().encodeToString(hash);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
-    /** Granted QoS for a subscription, or 0x80. */
-    protected int grant(Conn conn, String filter, int requestedQos) {
-        return requestedQos;
+    // ------------------------------------------------------------------ trust
+
+    private void trustChanged() {
+        boolean removed;
+        synchronized (this) {
+            if (closed) return;
+            try {
+                removed = syncTrustDir();
+            } catch (IOException e) {
+                throw new UncheckedIOException(name + ": cannot write the trusted certificates for mosquitto", e);
+            }
+        }
+        if (removed) restart();
     }
 
-    private CloseConnection closeConnection(Conn conn, String reason, Packet.Publish p) {
-        record(closures, new Closure(conn.clientId(), reason, p.topic(), packetSize(p)));
-        return new CloseConnection(reason);
+    /** Tells the stand-in that {@link #moreTrust()} changed. */
+    protected final void moreTrustChanged() {
+        trustChanged();
     }
 
-    /** Size of the whole PUBLISH packet, fixed header included. */
-    protected static int packetSize(Packet.Publish p) {
-        int rem = 2 + p.topic().getBytes(StandardCharsets.UTF_8).length + (p.qos() > 0 ? 2 : 0) + p.payload().length;
-        int lenBytes = rem < 128 ? 1 : rem < 16_384 ? 2 : rem < 2_097_152 ? 3 : 4;
-        return 1 + lenBytes + rem;
+    /** Writes the trusted certificates into mosquitto's capath and rehashes it; true if one was removed. */
+    private synchronized boolean syncTrustDir() throws IOException {
+        Set<X509Certificate> want = new LinkedHashSet<>(trust.trusted());
+        want.addAll(moreTrust());
+        boolean removed = false;
+        for (Iterator<X509Certificate> it = trustedInDir.iterator(); it.hasNext();) {
+            X509Certificate c = it.next();
+            if (!want.contains(c)) {
+                Files.deleteIfExists(trustDir.resolve(fingerprint(c) + ".pem"));
+                it.remove();
+                removed = true;
+            }
+        }
+        boolean added = false;
+        for (X509Certificate c : want) {
+            if (trustedInDir.add(c)) {
+                Path tmp = TestPki.write(trustDir.resolve(fingerprint(c) + ".tmp"), TestPki.pem(c));
+                Files.move(tmp, trustDir.resolve(fingerprint(c) + ".pem"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                added = true;
+            }
+        }
+        if (added || removed) rehash();
+        return removed;
+    }
+
+    private void rehash() throws IOException {
+        Process p = new ProcessBuilder(Mosquitto.openssl().toString(), "rehash", trustDir.toString()).redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException("openssl rehash " + trustDir + " failed: " + out.strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private static String fingerprint(X509Certificate c) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The CN of a certificate's subject, or null. */
@@ -548,127 +1076,319 @@ public abstract sealed class CloudMqttStandIn implements AutoCloseable permits C
         return null;
     }
 
-    private static X509Certificate[] x509(Certificate[] certs) {
-        if (certs == null) return new X509Certificate[0];
-        List<X509Certificate> out = new ArrayList<>();
-        for (Certificate c : certs) {
-            if (c instanceof X509Certificate x) out.add(x);
-        }
-        return out.toArray(new X509Certificate[0]);
+    // ------------------------------------------------------------------ what mosquitto's log tells
+
+    private void logLine(String line) {
+        log.line(line); // on the log thread; the events take the lock where they touch what other threads read
     }
 
-    private final class Hooks implements BrokerHooks {
-        @Override
-        public int authenticate(Packet.Connect c, Client client) {
-            X509Certificate[] chain = x509(client.peerCertificates());
-            Decision d = available ? authorize(c, client, chain) : Decision.refuse(3, "the stand-in is unavailable");
-            String cn = chain.length > 0 ? commonName(chain[0]) : null;
-            Conn conn = d.code() == 0 ? new Conn(client, d.deviceId(), c) : null;
-            synchronized (lock) {
-                attempts.add(new ConnectAttempt(c.clientId(), c.username(), cn, d.code(), d.reason()));
-                if (conn != null) connections.put(client, conn);
-                else rejectedCount++;
-                lock.notifyAll();
-            }
-            if (conn != null) accepted(conn);
-            return d.code();
+    /**
+     * Runs on mosquitto's log thread, the only writer of what the log tells; the events that
+     * change what other threads read (or call the hooks) hold {@link #lock}. Must not block.
+     */
+    private final class LogEvents implements MosquittoLog.Events {
+        /** A will is sent (if at all) at once, so a will not paired by the next line was not sent. */
+        private void expireWills() {
+            wills.clear();
         }
 
         @Override
-        public void connected(Client client) {
-            Conn conn;
+        public void socket(int remotePort, int listenerPort) {
+            expireWills();
+            if (socketListener.size() > 10_000) socketListener.clear();
+            socketListener.put(remotePort, listenerPort);
+        }
+
+        @Override
+        public void connected(int remotePort, String clientId, int protocol, boolean clean, int keepAlive, String username) {
             synchronized (lock) {
-                conn = connections.get(client);
-                connectCount++;
+                expireWills();
+                lastTlsError = null;
+                Integer listener = socketListener.remove(remotePort);
+                boolean internal = listener != null ? listener == internalPort : INTERNAL_USER.equals(username);
+                int level = protocol == 1 ? 3 : protocol == 2 ? 4 : protocol;
+                ConnectInfo ci = usernameIsCertificateCn() && !internal ? new ConnectInfo(clientId, null, username, level, clean, keepAlive)
+                        : new ConnectInfo(clientId, username, null, level, clean, keepAlive);
+                if (clean) sessionSubs.remove(clientId);
+                Conn c;
+                if (internal) {
+                    c = new Conn(ci, null, true, false);
+                } else {
+                    Decision d = authorize(ci);
+                    c = new Conn(ci, d.deviceId(), false, d.code() != 0);
+                    attempts.add(new ConnectAttempt(clientId, ci.username(), ci.certificateCn(), d.code(), d.reason()));
+                    if (d.code() == 0) connectCount++;
+                    else rejectedCount++;
+                }
+                links.put(clientId, c);
+                lastConnected = c;
+                lock.notifyAll();
+                if (internal) return;
+                if (c.refused) {
+                    closeForCloudReasons(c);
+                } else {
+                    accepted(c);
+                    flushLater(c.deviceId);
+                }
+            }
+        }
+
+        @Override
+        public void will(String topic, long length, int qos, boolean retain) {
+            Conn c = lastConnected;
+            if (c == null) return;
+            c.willTopic = topic;
+            c.willLength = length;
+            c.willQos = qos;
+            c.willRetain = retain;
+        }
+
+        @Override
+        public void takenOver(String clientId) {
+            synchronized (lock) {
+                expireWills();
+                end(links.remove(clientId));
+            }
+        }
+
+        @Override
+        public void disconnectPacket(String clientId) {
+            expireWills();
+            Conn c = links.get(clientId);
+            if (c != null) c.sentDisconnect = true;
+        }
+
+        @Override
+        public void closed(String clientId, boolean graceful, String why) {
+            synchronized (lock) {
+                expireWills();
+                if (clientId == null) {
+                    if (lastTlsError != null) {
+                        attempts.add(new ConnectAttempt(null, null, null, -1, "TLS: " + lastTlsError));
+                        rejectedCount++;
+                        lastTlsError = null;
+                        lock.notifyAll();
+                    }
+                    return;
+                }
+                lastTlsError = null;
+                Conn c = links.remove(clientId);
+                if (c == null) return;
+                if (!c.internal && !c.refused && why.startsWith("disconnected due to oversize packet")) {
+                    closures.add(new Closure(clientId, "oversize: a packet over the limit of mosquitto's max_packet_size", null, -1));
+                }
+                end(c);
+            }
+        }
+
+        /** A connection ended: its will may follow at once; a clean session ends with it. */
+        private void end(Conn c) {
+            if (c == null) return;
+            if (c.connect.cleanSession()) sessionSubs.remove(c.clientId());
+            if (c.willTopic != null && !c.sentDisconnect) {
+                wills.add(new Routed(c, new MosquittoLog.Publish(false, c.willQos, c.willRetain, 0, c.willTopic, c.willLength), false, true));
+            }
+            lock.notifyAll();
+        }
+
+        @Override
+        public void tlsError(String text) {
+            expireWills();
+            if (lastTlsError == null) lastTlsError = text;
+        }
+
+        @Override
+        public void subscribed(String clientId, String filter, int granted) {
+            synchronized (lock) {
+                expireWills();
+                Conn c = links.get(clientId);
+                if (c == null || c.internal || c.refused) return;
+                subscriptions.add(new Subscription(clientId, c.deviceId, filter, granted == 0x80 ? -1 : granted, granted));
+                if (granted != 0x80) sessionSubs.computeIfAbsent(clientId, k -> new LinkedHashMap<>()).put(filter, granted);
+                lock.notifyAll();
+                flushLater(c.deviceId);
+            }
+        }
+
+        @Override
+        public void unsubscribed(String clientId, String filter) {
+            synchronized (lock) {
+                expireWills();
+                Map<String, Integer> subs = sessionSubs.get(clientId);
+                if (subs != null) subs.remove(filter);
+            }
+        }
+
+        @Override
+        public void received(String clientId, MosquittoLog.Publish p) {
+            expireWills();
+            boolean own = clientId.equals(responderId);
+            Routed r = new Routed(own ? null : links.get(clientId), p, own, false);
+            if (p.qos() == 2) {
+                if (qos2.size() > MAX_ROUTED) qos2.clear();
+                qos2.put(clientId + " " + p.mid(), r);
+            } else {
+                route(r);
+            }
+        }
+
+        @Override
+        public void pubrel(String clientId, int mid) {
+            expireWills();
+            Routed r = qos2.remove(clientId + " " + mid);
+            if (r != null) route(r);
+        }
+
+        private void route(Routed r) {
+            routed.addLast(r);
+            if (routed.size() > MAX_ROUTED) routed.removeFirst();
+        }
+
+        @Override
+        public void denied(String clientId, MosquittoLog.Publish p) {
+            synchronized (lock) {
+                expireWills();
+                Conn c = links.get(clientId);
+                if (c != null && !c.internal && !c.refused) CloudMqttStandIn.this.denied(c, p.topic(), p.qos(), p.length());
+            }
+        }
+
+        @Override
+        public void tooLarge(String clientId, MosquittoLog.Publish p) {
+            synchronized (lock) {
+                expireWills();
+                Conn c = links.get(clientId);
+                if (c != null && !c.internal && !c.refused) CloudMqttStandIn.this.tooLarge(c, p.topic(), p.length());
+            }
+        }
+
+        @Override
+        public void qosTooHigh(String clientId) {
+            synchronized (lock) {
+                expireWills();
+                Conn c = links.get(clientId);
+                if (c != null && !c.internal && !c.refused) CloudMqttStandIn.this.qosTooHigh(c);
+            }
+        }
+
+        @Override
+        public void sent(String clientId, MosquittoLog.Publish p) {
+            if (!clientId.equals(responderId)) return;
+            Routed source = p.dup() ? null : takeRouted(p);
+            if (source == null) source = takeWill(p);
+            if (source == null) {
+                // a resend after the responder reconnected, or a message the log did not show: its last publisher
+                source = new Routed(lastPublisher.get(p.topic()), p, false, false);
+            }
+            Delivery d = new Delivery(source, p);
+            synchronized (lock) {
+                if (p.qos() > 0) {
+                    byMid.put(p.mid(), d);
+                } else {
+                    qos0.addLast(d);
+                    if (qos0.size() > MAX_ROUTED) qos0.removeFirst();
+                }
                 lock.notifyAll();
             }
-            if (!available) {
-                broker.disconnect(client.clientId());
+        }
+
+        /** The oldest routed message with this topic and length; older ones were not for the responder. */
+        private Routed takeRouted(MosquittoLog.Publish p) {
+            Iterator<Routed> it = routed.iterator();
+            int skipped = 0;
+            while (it.hasNext()) {
+                Routed r = it.next();
+                if (r.publish().topic().equals(p.topic()) && r.publish().length() == p.length()) {
+                    for (int i = 0; i <= skipped; i++) routed.removeFirst();
+                    return r;
+                }
+                skipped++;
+            }
+            return null;
+        }
+
+        private Routed takeWill(MosquittoLog.Publish p) {
+            for (Iterator<Routed> it = wills.iterator(); it.hasNext();) {
+                Routed r = it.next();
+                if (r.publish().topic().equals(p.topic()) && r.publish().length() == p.length()) {
+                    it.remove();
+                    return r;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public void other(String line) {
+            expireWills();
+        }
+    }
+
+    // ------------------------------------------------------------------ what the responder receives
+
+    /** Waits for the log line of a message the responder received: the same packet id (QoS 1, 2) or the next QoS 0 one. */
+    private Delivery delivery(MqttMessage m) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        synchronized (lock) {
+            while (true) {
+                Delivery d = m.getQos() > 0 ? byMid.remove(m.getId()) : qos0.pollFirst();
+                if (d != null) return d;
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || closed) return null;
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+            }
+        }
+    }
+
+    private final class Responder implements MqttCallback {
+        @Override
+        public void connectionLost(Throwable cause) {
+            // a stop or restart of mosquitto: the stand-in reconnects when it starts it again
+        }
+
+        @Override
+        public void deliveryComplete(IMqttDeliveryToken token) {
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage m) {
+            Delivery d = delivery(m);
+            if (d == null) {
+                if (!closed) System.err.println(name + ": mosquitto's log did not show the message on " + topic + " (packet id " + m.getId() + ")");
                 return;
             }
-            if (conn != null) flushLater(conn.deviceId);
-        }
-
-        @Override
-        public void disconnected(Client client, boolean clean) {
-            Conn conn;
+            Routed r = d.routed();
+            if (r.own()) return;
+            if (!d.sent().topic().equals(topic) || d.sent().length() != m.getPayload().length) {
+                System.err.println(name + ": the log and the message disagree: " + d.sent() + " vs '" + topic + "' of " + m.getPayload().length
+                        + " bytes");
+            }
+            Conn from = r.from();
+            if (from != null && (from.internal || from.refused)) return; // not a device the cloud accepted
+            boolean retain = r.publish().retain();
+            Received rec = new Received(from == null ? null : from.clientId(), topic, m.getPayload(), m.getQos(), retain,
+                    r.publish().dup() || d.sent().dup(), r.will());
             synchronized (lock) {
-                conn = connections.remove(client);
+                received.add(rec);
+                if (from != null) lastPublisher.put(topic, from);
                 lock.notifyAll();
             }
-            if (conn == null || clean || conn.connect.willTopic() == null) return;
-            Packet.Publish will = new Packet.Publish(conn.connect.willTopic(), conn.connect.willMessage(), conn.connect.willQos(),
-                    conn.connect.willRetain(), false, 0);
-            record(received, new Received(client.clientId(), will.topic(), will.payload(), will.qos(), will.retain(), false, true));
-            onPublish(conn, will);
-        }
-
-        @Override
-        public boolean publish(Client client, Packet.Publish p) throws Exception {
-            Conn conn;
-            synchronized (lock) {
-                conn = connections.get(client);
+            if (retain) publish(topic, new byte[0], 0, true, null); // the clouds keep nothing: clear it in mosquitto
+            if (from == null) {
+                System.err.println(name + ": no device known for " + rec);
+                return;
             }
-            if (conn == null) throw new IOException("publish from a connection the stand-in does not know");
-            String refusal = packetSize(p) > maxPacketSize()
-                    ? "oversize: a packet of " + packetSize(p) + " bytes exceeds the limit of " + maxPacketSize()
-                    : refusal(conn, p);
-            if (refusal != null) throw closeConnection(conn, refusal, p);
-            record(received, new Received(conn.clientId(), p.topic(), p.payload(), p.qos(), p.retain(), p.dup(), false));
-            onPublish(conn, p);
-            return false; // never routed to other clients, never retained
-        }
-
-        @Override
-        public int subscribe(Client client, String filter, int requestedQos) {
-            Conn conn;
-            synchronized (lock) {
-                conn = connections.get(client);
-            }
-            int granted = conn == null ? 0x80 : grant(conn, filter, requestedQos);
-            record(subscriptions, new Subscription(client.clientId(), conn == null ? null : conn.deviceId, filter, requestedQos, granted));
-            if (granted != 0x80 && conn != null) flushLater(conn.deviceId);
-            return granted;
-        }
-    }
-
-    /** Whether a client chain is trusted by {@link #trust}; returns the reason when it is not. */
-    protected final String untrusted(X509Certificate[] chain) {
-        if (chain.length == 0) return "no client certificate";
-        try {
-            trust.check(chain);
-            return null;
-        } catch (CertificateException e) {
-            return e.getMessage();
-        }
-    }
-
-    /** The TLS trust decision: any chain, or (strict) only trusted ones. */
-    private final class Gate implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            if (chain == null || chain.length == 0) throw new CertificateException("no client certificate");
-            if (!rejectUntrustedInTls) return;
             try {
-                trust.check(chain);
-            } catch (CertificateException e) {
-                synchronized (lock) {
-                    attempts.add(new ConnectAttempt(null, null, commonName(chain[0]), -1, "TLS: " + e.getMessage()));
-                    rejectedCount++;
-                    lock.notifyAll();
-                }
-                throw e;
+                onPublish(from, rec, r.publish().mid());
+            } catch (RuntimeException e) {
+                System.err.println(name + ": handling " + rec + " failed: " + e);
+                e.printStackTrace();
             }
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("a server does not check server certificates");
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return rejectUntrustedInTls ? trust.getAcceptedIssuers() : new X509Certificate[0];
         }
     }
 }

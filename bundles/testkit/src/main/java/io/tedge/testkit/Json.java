@@ -1,32 +1,50 @@
 package io.tedge.testkit;
 
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+
 /**
- * A small, strict JSON reader and string quoter for tests: objects become {@code Map<String,
- * Object>} (insertion order), arrays {@code List<Object>}, numbers {@link BigDecimal}, and
- * {@code true}, {@code false}, {@code null} themselves.
+ * JSON for tests, on Jackson's streaming API: a strict reader into plain Java values and a writer
+ * of them. Objects become {@code Map<String, Object>} (in document order), arrays
+ * {@code List<Object>}, strings {@link String}, numbers {@link BigDecimal} exactly as written
+ * (so {@code 23} and {@code 23.0} differ, as in serde_json's comparisons of upstream's test
+ * vectors), and {@code true}, {@code false}, {@code null} themselves.
  */
 public final class Json {
-    private final String s;
-    private int i;
+    private static final JsonFactory FACTORY = JsonFactory.builder().build();
 
-    private Json(String s) {
-        this.s = s;
+    private Json() {
     }
 
-    /** Parses a whole JSON text; throws {@link IllegalArgumentException} when it is not valid. */
+    /**
+     * Parses a whole JSON text (one value, nothing after it); throws
+     * {@link IllegalArgumentException} saying where it is not valid.
+     */
     public static Object parse(String text) {
-        Json p = new Json(text);
-        p.ws();
-        Object v = p.value();
-        p.ws();
-        if (p.i != text.length()) throw p.error("trailing characters");
-        return v;
+        try (JsonParser p = FACTORY.createParser(text)) {
+            JsonToken first = p.nextToken();
+            if (first == null) throw new IllegalArgumentException("empty JSON text");
+            Object v = value(p, first);
+            if (p.nextToken() != null) throw new IllegalArgumentException("trailing characters at " + p.currentLocation().getCharOffset());
+            return v;
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e.getOriginalMessage() + " at " + e.getLocation().getCharOffset(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Parses a JSON object. */
@@ -37,192 +55,93 @@ public final class Json {
         return (Map<String, Object>) v;
     }
 
-    /** A JSON string literal, quotes included. */
-    public static String quote(String value) {
-        StringBuilder sb = new StringBuilder(value.length() + 2).append('"');
-        for (int k = 0; k < value.length(); k++) {
-            char c = value.charAt(k);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        return sb.append('"').toString();
-    }
-
-    /** A JSON object of string, boolean, number or null values (anything else via toString, quoted). */
-    public static String object(Map<String, ?> fields) {
-        StringBuilder sb = new StringBuilder("{");
-        for (Map.Entry<String, ?> e : fields.entrySet()) {
-            if (sb.length() > 1) sb.append(',');
-            sb.append(quote(e.getKey())).append(':');
-            Object v = e.getValue();
-            if (v == null || v instanceof Boolean || v instanceof Number) sb.append(v);
-            else sb.append(quote(v.toString()));
-        }
-        return sb.append('}').toString();
-    }
-
     /**
      * JSON text of a value: maps (keys as strings, in iteration order), lists, strings, numbers,
      * booleans and null, nested to any depth; anything else as its quoted {@code toString()}.
      */
     public static String write(Object value) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, value);
-        return sb.toString();
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            write(g, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
     }
 
-    private static void write(StringBuilder sb, Object v) {
-        if (v == null || v instanceof Boolean || v instanceof Number) {
-            sb.append(v);
-        } else if (v instanceof Map<?, ?> m) {
-            sb.append('{');
-            boolean first = true;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (!first) sb.append(',');
-                first = false;
-                sb.append(quote(String.valueOf(e.getKey()))).append(':');
-                write(sb, e.getValue());
-            }
-            sb.append('}');
-        } else if (v instanceof List<?> l) {
-            sb.append('[');
-            for (int k = 0; k < l.size(); k++) {
-                if (k > 0) sb.append(',');
-                write(sb, l.get(k));
-            }
-            sb.append(']');
-        } else {
-            sb.append(quote(v.toString()));
-        }
+    /** A JSON object of the fields; the same as {@link #write(Object)} of the map. */
+    public static String object(Map<String, ?> fields) {
+        return write(fields);
     }
 
-    private IllegalArgumentException error(String what) {
-        return new IllegalArgumentException("invalid JSON at " + i + ": " + what);
+    /** A JSON string literal, quotes included. */
+    public static String quote(String value) {
+        return write(value);
     }
 
-    private void ws() {
-        while (i < s.length() && " \t\r\n".indexOf(s.charAt(i)) >= 0) i++;
+    /** The text without any whitespace (upstream's {@code whitespace_insensitive} comparison). */
+    public static String withoutWhitespace(String s) {
+        return s.replaceAll("\\s", "");
     }
 
-    private Object value() {
-        if (i >= s.length()) throw error("unexpected end");
-        char c = s.charAt(i);
-        if (c == '{') return object();
-        if (c == '[') return array();
-        if (c == '"') return string();
-        if (s.startsWith("true", i)) {
-            i += 4;
-            return Boolean.TRUE;
-        }
-        if (s.startsWith("false", i)) {
-            i += 5;
-            return Boolean.FALSE;
-        }
-        if (s.startsWith("null", i)) {
-            i += 4;
-            return null;
-        }
-        return number();
-    }
-
-    private Map<String, Object> object() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        i++;
-        ws();
-        if (i < s.length() && s.charAt(i) == '}') {
-            i++;
-            return out;
-        }
-        while (true) {
-            ws();
-            if (i >= s.length() || s.charAt(i) != '"') throw error("expected a field name");
-            String k = string();
-            ws();
-            if (i >= s.length() || s.charAt(i) != ':') throw error("expected ':'");
-            i++;
-            ws();
-            out.put(k, value());
-            ws();
-            if (i >= s.length()) throw error("unexpected end");
-            char c = s.charAt(i++);
-            if (c == '}') return out;
-            if (c != ',') throw error("expected ',' or '}'");
-        }
-    }
-
-    private List<Object> array() {
-        List<Object> out = new ArrayList<>();
-        i++;
-        ws();
-        if (i < s.length() && s.charAt(i) == ']') {
-            i++;
-            return out;
-        }
-        while (true) {
-            ws();
-            out.add(value());
-            ws();
-            if (i >= s.length()) throw error("unexpected end");
-            char c = s.charAt(i++);
-            if (c == ']') return out;
-            if (c != ',') throw error("expected ',' or ']'");
-        }
-    }
-
-    private String string() {
-        StringBuilder sb = new StringBuilder();
-        i++;
-        while (true) {
-            if (i >= s.length()) throw error("unterminated string");
-            char c = s.charAt(i++);
-            if (c == '"') return sb.toString();
-            if (c < 0x20) throw error("control character in a string");
-            if (c != '\\') {
-                sb.append(c);
-                continue;
-            }
-            if (i >= s.length()) throw error("unterminated escape");
-            char e = s.charAt(i++);
-            switch (e) {
-                case '"', '\\', '/' -> sb.append(e);
-                case 'n' -> sb.append('\n');
-                case 'r' -> sb.append('\r');
-                case 't' -> sb.append('\t');
-                case 'b' -> sb.append('\b');
-                case 'f' -> sb.append('\f');
-                case 'u' -> {
-                    if (i + 4 > s.length()) throw error("short \\u escape");
-                    try {
-                        sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                    } catch (NumberFormatException ex) {
-                        throw error("bad \\u escape");
-                    }
-                    i += 4;
+    private static Object value(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case START_OBJECT: {
+                Map<String, Object> m = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String k = p.currentName();
+                    m.put(k, value(p, p.nextToken()));
                 }
-                default -> throw error("bad escape");
+                return m;
             }
+            case START_ARRAY: {
+                List<Object> l = new ArrayList<>();
+                JsonToken n;
+                while ((n = p.nextToken()) != JsonToken.END_ARRAY) l.add(value(p, n));
+                return l;
+            }
+            case VALUE_STRING:
+                return p.getText();
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                return new BigDecimal(p.getText());
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            case VALUE_NULL:
+                return null;
+            default:
+                throw new IllegalArgumentException("unexpected " + t + " at " + p.currentLocation().getCharOffset());
         }
     }
 
-    private BigDecimal number() {
-        int start = i;
-        while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) i++;
-        if (start == i) throw error("unexpected character '" + s.charAt(i) + "'");
-        try {
-            return new BigDecimal(s.substring(start, i));
-        } catch (NumberFormatException e) {
-            throw error("bad number");
+    private static void write(JsonGenerator g, Object v) throws IOException {
+        if (v == null) {
+            g.writeNull();
+        } else if (v instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (v instanceof BigDecimal d) {
+            g.writeNumber(d);
+        } else if (v instanceof BigInteger i) {
+            g.writeNumber(i);
+        } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            g.writeNumber(((Number) v).longValue());
+        } else if (v instanceof Number n) {
+            g.writeNumber(n.doubleValue());
+        } else if (v instanceof Map<?, ?> m) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                g.writeFieldName(String.valueOf(e.getKey()));
+                write(g, e.getValue());
+            }
+            g.writeEndObject();
+        } else if (v instanceof List<?> l) {
+            g.writeStartArray();
+            for (Object o : l) write(g, o);
+            g.writeEndArray();
+        } else {
+            g.writeString(v.toString());
         }
     }
 }

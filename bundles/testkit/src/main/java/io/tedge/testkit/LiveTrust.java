@@ -5,7 +5,9 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.function.Consumer;
 
 import javax.net.ssl.X509TrustManager;
 
@@ -14,9 +16,14 @@ import javax.net.ssl.X509TrustManager;
  * stand-in) can trust a device certificate while a TLS server is running. A chain is trusted when
  * its certificates are valid now, each is signed by the next one, and either some certificate of
  * the chain is in the set, or the issuer of the last one is in the set and signed it.
+ *
+ * <p>Listeners ({@link #onChange}) hear of every change before {@link #add}, {@link #remove} or
+ * {@link #clear} returns: the MQTT stand-ins use that to give their mosquitto the new trust
+ * before the next connection.
  */
 public final class LiveTrust implements X509TrustManager {
     private final Set<X509Certificate> trusted = new CopyOnWriteArraySet<>();
+    private final List<Consumer<LiveTrust>> listeners = new CopyOnWriteArrayList<>();
 
     public LiveTrust(X509Certificate... initial) {
         trusted.addAll(List.of(initial));
@@ -24,11 +31,13 @@ public final class LiveTrust implements X509TrustManager {
 
     /** Trusts this certificate (a self-signed device certificate or a CA). */
     public void add(X509Certificate cert) {
-        trusted.add(cert);
+        if (trusted.add(cert)) changed();
     }
 
     public boolean remove(X509Certificate cert) {
-        return trusted.remove(cert);
+        boolean removed = trusted.remove(cert);
+        if (removed) changed();
+        return removed;
     }
 
     public boolean contains(X509Certificate cert) {
@@ -36,7 +45,22 @@ public final class LiveTrust implements X509TrustManager {
     }
 
     public void clear() {
+        boolean any = !trusted.isEmpty();
         trusted.clear();
+        if (any) changed();
+    }
+
+    /**
+     * Calls {@code listener} with this trust after each change, on the thread that made it;
+     * returns what removes the listener again.
+     */
+    public Runnable onChange(Consumer<LiveTrust> listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    private void changed() {
+        for (Consumer<LiveTrust> l : listeners) l.accept(this);
     }
 
     /** A snapshot of the trusted certificates. */

@@ -91,6 +91,11 @@ final class CloudClient {
         try {
             plain.connect(new InetSocketAddress(host, port), timeoutMs);
             plain.setTcpNoDelay(true);
+        } catch (IOException e) {
+            plain.close();
+            throw e;
+        }
+        try {
             s = (SSLSocket) tls.createSocket(plain, host, port, true);
             SSLParameters p = s.getSSLParameters();
             p.setEndpointIdentificationAlgorithm("HTTPS"); // the server's certificate must be for this host
@@ -99,16 +104,16 @@ final class CloudClient {
             s.startHandshake();
         } catch (IOException e) {
             plain.close();
-            throw e;
+            throw closedInTls(e, "during");
         }
         CloudClient c = new CloudClient(s, listener, keepAlive);
         try {
             c.handshake(clientId, username, keepAlive);
             s.setSoTimeout(keepAlive > 0 ? keepAlive * 1500 : 0);
         } catch (IOException e) {
-            IOException why = e instanceof javax.net.ssl.SSLException ? e : tlsAlert(s, e);
+            IOException why = e instanceof javax.net.ssl.SSLException || e instanceof RefusedException ? e : tlsAlert(s, e);
             s.close();
-            throw why;
+            throw closedInTls(why, "right after"); // the alert if it could be read, else still a TLS failure
         }
         c.startThreads();
         return c;
@@ -130,6 +135,17 @@ final class CloudClient {
             // no alert: the original error stands
         }
         return e;
+    }
+
+    /**
+     * A broken pipe, a reset or an end of stream in or just after the TLS handshake (when no
+     * alert could be read) is still the server refusing the connection in TLS: the handshake
+     * itself can fail so too, when the server closes while the client sends its certificate.
+     */
+    private static IOException closedInTls(IOException e, String when) {
+        if (!(e instanceof java.net.SocketException || e instanceof java.io.EOFException)) return e;
+        return new javax.net.ssl.SSLException("the cloud closed the connection " + when + " the TLS handshake ("
+                + (e.getMessage() == null ? e.toString() : e.getMessage()) + ")", e);
     }
 
     private void handshake(String clientId, String username, int ka) throws IOException {

@@ -42,6 +42,13 @@ public class BrokerComponent {
         long maxSize = Long.parseLong(str(props, "mqtt.journal.max_size", String.valueOf(128L * 1024 * 1024)));
         boolean fsync = Boolean.parseBoolean(str(props, "mqtt.journal.fsync", "false"));
         String mode = str(props, "mqtt.broker", "embedded");
+        Broker.Settings d = Broker.Settings.defaults();
+        Broker.Settings settings = new Broker.Settings(
+                (int) number(props, "mqtt.max_connections", d.maxConnections(), 1, 1_000_000),
+                (int) number(props, "mqtt.max_queued_messages", d.maxQueuedMessages(), 1, 10_000_000),
+                number(props, "mqtt.max_queued_bytes", d.maxQueuedBytes(), 1024, Long.MAX_VALUE),
+                (int) number(props, "mqtt.max_packet_size", d.maxPacketSize(), 64, 256L << 20),
+                d.maxInflight(), d.ioThreads());
         long t0 = System.nanoTime();
         Journal j = Journal.open(data.resolve("journal"), maxSize, fsync);
         Broker b = null;
@@ -53,7 +60,7 @@ public class BrokerComponent {
             if (mode.equals("external")) {
                 String host = str(props, "mqtt.client.host", "127.0.0.1");
                 int port = Integer.parseInt(str(props, "mqtt.client.port", str(props, "mqtt.port", "1883")));
-                b = new Broker(j, data.resolve("broker-external"), null, Broker.Settings.defaults());
+                b = new Broker(j, data.resolve("broker-external"), settings);
                 x = new ExternalBus(j, b, host, port, "tedge-agent");
                 x.start();
                 bus = x;
@@ -62,7 +69,7 @@ public class BrokerComponent {
             } else {
                 String bind = str(props, "mqtt.bind_address", "127.0.0.1");
                 int port = Integer.parseInt(str(props, "mqtt.port", "1883"));
-                b = new Broker(j, data.resolve("broker"), null, Broker.Settings.defaults());
+                b = new Broker(j, data.resolve("broker"), settings);
                 s = MqttServer.start(b, bind, port);
                 bus = new EmbeddedBus(b, j);
                 String host = bind.equals("0.0.0.0") || bind.equals("::") ? "127.0.0.1" : bind;
@@ -83,6 +90,20 @@ public class BrokerComponent {
             LOG.error("The MQTT broker could not start: {}", e.getMessage());
             throw e;
         }
+    }
+
+    /** A numeric key; a value the config bundle let through but out of range falls back to the default, with a warning. */
+    private static long number(Map<String, Object> props, String key, long dflt, long min, long max) {
+        Object v = props.get(key);
+        if (v == null) return dflt;
+        try {
+            long n = Long.parseLong(v.toString().trim());
+            if (n >= min && n <= max) return n;
+        } catch (NumberFormatException e) {
+            // below
+        }
+        LOG.warn("{} = '{}' is not a number between {} and {}: using the default, {}", key, v, min, max, dflt);
+        return dflt;
     }
 
     private static String str(Map<String, Object> props, String key, String dflt) {

@@ -32,10 +32,12 @@ public final class Cursor {
         return filters;
     }
 
-    void filters(List<String> f) {
+    /** Replaces the filters (stored with the next save). */
+    public void filters(List<String> f) {
         if (!f.equals(filters)) {
             filters = List.copyOf(f);
             dirty = true;
+            store.saveSoon(this);
         }
     }
 

@@ -5,18 +5,24 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 
 import org.slf4j.Logger;
@@ -28,116 +34,90 @@ import io.tedge.api.Topics;
 /**
  * The append-only, checksummed log of QoS 1/2 messages.
  *
- * <p>Layout: a folder of segment files named by the global position of their first record
- * ({@code 00000000000000000000.seg}). A record is {@code [int bodyLength][int crc32c(body)][body]}
- * with body {@code [byte flags][short topicLength][topic utf-8][payload]}; flags hold the QoS
- * (bits 0-1) and retain (bit 2). A position is a global byte offset; a message's position is the
- * offset just after its record, so "commit up to p" is "resume reading at p".
+ * <p>Layout: a folder (0700) of segment files (0600) named by the global position of their first
+ * record ({@code 00000000000000000000.seg}). A record is {@code [int bodyLength][int
+ * crc32c(body)][body]} with body {@code [byte flags][short topicLength][topic utf-8][payload]};
+ * flags hold the QoS (bits 0-1) and retain (bit 2). A position is a global byte offset; a
+ * message's position is the offset just after its record, so "commit up to p" is "resume reading
+ * at p". A record never straddles two segments.
  *
- * <p>Writers {@link #append} into a memory buffer and {@link #flush} hands it to the OS (one
- * write for many records: group commit), optionally with fsync. A record is visible to readers,
- * and may be acknowledged to its publisher, once flushed: from then on it survives a kill -9 of
- * the process. On open, the last segment is scanned and cut at the last valid record, so a torn
- * tail never prevents a start. The total size is bounded: when it is exceeded the oldest segment
- * is deleted, and every cursor that had not read it is told how many of its messages were lost.
+ * <p>Durability: {@link #append} only copies the record into memory (it never does I/O, so it
+ * may be called under the broker's routing lock); the journal's own writer thread writes what was
+ * appended in one write per batch (group commit), optionally with fsync, and then moves
+ * {@link #end()}. A record is visible to readers, and may be acknowledged to its publisher, once
+ * {@code end()} is past it: from then on it survives a kill -9 of the process. When a write fails
+ * (disk full, read-only file system) the journal refuses new appends and retries every second;
+ * nothing past {@code end()} is ever reported durable. On open, the last segment is cut at the
+ * last valid record, so a torn tail never prevents a start. The total size is bounded: segments
+ * every cursor has passed are deleted, and when the size is exceeded the oldest segment goes
+ * anyway and every cursor that had not read it is told (on a background thread) how many of its
+ * messages were lost.
  */
 public final class Journal implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     static final int HEADER = 8;
     public static final int MAX_RECORD = 64 * 1024 * 1024;
     private static final String SUFFIX = ".seg";
+    private static final int BUFFER = 64 * 1024;
+    static final long RETRY_MS = 1000;
+
+    /** Opens segment files: the seam where tests inject a full or read-only disk. */
+    public interface ChannelOpener {
+        FileChannel open(Path path, Set<StandardOpenOption> options) throws IOException;
+    }
+
+    /** Called on the writer thread before segments are deleted: positions below this go. */
+    public interface Truncation extends LongConsumer {
+    }
 
     private final Path dir;
     private final long maxSize;
     private final long segmentSize;
     private final boolean fsync;
+    private final ChannelOpener opener;
     private final FileChannel lockChannel;
     private final FileLock lock;
-
-    private final ReentrantLock writeLock = new ReentrantLock();
-    private final ReentrantLock notifyLock = new ReentrantLock();
-    private final Condition appended = notifyLock.newCondition();
+    private final CursorStore cursorStore;
 
     /** Segments in order; guarded by {@code this}. */
     private final List<Segment> segments = new ArrayList<>();
-    private volatile Segment active;
-    private ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
-    /** Position after the last appended record (buffered or written). Guarded by writeLock. */
-    private long appendEnd;
-    /** Position up to which records are written to the OS and visible to readers. */
+    private Segment active; // the writer's
+
+    // ---- the append side, guarded by appendLock (memory only)
+    private final ReentrantLock appendLock = new ReentrantLock();
+    private final Condition work = appendLock.newCondition();
+    private ByteBuffer filling = ByteBuffer.allocate(BUFFER);
+    private long fillingStart;
+    private final ArrayDeque<Long> rolls = new ArrayDeque<>();
+    private long appendSegBase;
+    private volatile long appendEnd;
+    private boolean writerBusy;
+
+    // ---- the durable side
+    private final ReentrantLock notifyLock = new ReentrantLock();
+    private final Condition advanced = notifyLock.newCondition();
     private volatile long end;
+    private volatile IOException failure;
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final List<Truncation> truncations = new CopyOnWriteArrayList<>();
     private final AtomicLong droppedTotal = new AtomicLong();
-    private final CursorStore cursorStore;
+    private final Thread writer;
+    private volatile Thread dropCounter;
+    private final ArrayDeque<Segment> toCount = new ArrayDeque<>();
     private volatile boolean closed;
 
-    /** One segment file. */
-    static final class Segment {
-        final long base;
-        final Path path;
-        volatile FileChannel channel;
-        volatile boolean deleted;
-        volatile long size;
-
-        Segment(long base, Path path, FileChannel channel, long size) {
-            this.base = base;
-            this.path = path;
-            this.channel = channel;
-            this.size = size;
-        }
-
-        long end() {
-            return base + size;
-        }
-
-        /**
-         * Runs one I/O operation on the segment's channel so that a thread's interrupt cannot
-         * break the journal: a FileChannel closes itself when a thread blocked in it is
-         * interrupted, so the interrupt flag is cleared for the operation (and restored after),
-         * and a channel closed anyway (interrupt during the call) is reopened and the operation,
-         * positional and so idempotent, done again.
-         */
-        <T> T io(IoOp<T> op) throws IOException {
-            boolean interrupted = Thread.interrupted();
-            try {
-                for (int attempt = 0; ; attempt++) {
-                    FileChannel ch = channel;
-                    try {
-                        return op.run(ch);
-                    } catch (java.nio.channels.ClosedChannelException e) {
-                        if (deleted || attempt >= 100) throw e; // another thread may interrupt us again: retry
-                        Thread.interrupted();
-                        reopen(ch);
-                    }
-                }
-            } finally {
-                if (interrupted || Thread.interrupted()) Thread.currentThread().interrupt();
-            }
-        }
-
-        private synchronized void reopen(FileChannel broken) throws IOException {
-            if (channel == broken) {
-                LOG.debug("Reopening journal segment {} after an interrupt closed its channel", path.getFileName());
-                channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            }
-        }
-    }
-
-    /** An I/O operation on a channel. */
-    interface IoOp<T> {
-        T run(FileChannel ch) throws IOException;
-    }
-
-    private Journal(Path dir, long maxSize, boolean fsync) throws IOException {
+    private Journal(Path dir, long maxSize, boolean fsync, ChannelOpener opener) throws IOException {
         this.dir = dir;
         this.maxSize = Math.max(maxSize, 1024 * 1024);
         this.segmentSize = Math.max(256 * 1024, Math.min(64L * 1024 * 1024, this.maxSize / 8));
         this.fsync = fsync;
-        Files.createDirectories(dir);
-        lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        this.opener = opener;
+        PrivateFiles.createDirectories(dir);
+        lockChannel = PrivateFiles.open(dir.resolve("lock"), EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE));
         FileLock l;
         try {
             l = lockChannel.tryLock();
-        } catch (java.nio.channels.OverlappingFileLockException e) {
+        } catch (OverlappingFileLockException e) {
             l = null;
         }
         if (l == null) {
@@ -146,6 +126,8 @@ public final class Journal implements Closeable {
         }
         lock = l;
         cursorStore = new CursorStore(dir.resolve("cursors"));
+        writer = new Thread(this::writeLoop, "tedge-journal-writer");
+        writer.setDaemon(true);
     }
 
     /**
@@ -153,13 +135,20 @@ public final class Journal implements Closeable {
      * Recovers from a torn tail.
      */
     public static Journal open(Path dir, long maxSize, boolean fsync) throws IOException {
-        Journal j = new Journal(dir, maxSize, fsync);
+        return open(dir, maxSize, fsync, (p, o) -> PrivateFiles.open(p, o));
+    }
+
+    /** As {@link #open(Path, long, boolean)}, with segment files opened through {@code opener}. */
+    public static Journal open(Path dir, long maxSize, boolean fsync, ChannelOpener opener) throws IOException {
+        Journal j = new Journal(dir, maxSize, fsync, opener);
         try {
             j.recover();
         } catch (IOException | RuntimeException e) {
-            j.close();
+            j.cursorStore.stop();
+            j.releaseLock();
             throw e;
         }
+        j.writer.start();
         return j;
     }
 
@@ -179,10 +168,9 @@ public final class Journal implements Closeable {
                 LOG.warn("Ignoring unexpected file in the journal: {}", p);
                 continue;
             }
-            FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileChannel ch = opener.open(p, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
             long size = ch.size();
-            boolean last = i == files.size() - 1;
-            if (last) {
+            if (i == files.size() - 1) {
                 long valid = validLength(ch, size);
                 if (valid < size) {
                     LOG.warn("Journal segment {} has a torn tail: cut from {} to {} bytes (records after the last valid one were never acknowledged)",
@@ -195,16 +183,18 @@ public final class Journal implements Closeable {
             if (expected >= 0 && base != expected) {
                 LOG.warn("Journal gap between {} and {}: a segment is missing", expected, base);
             }
-            segments.add(new Segment(base, p, ch, size));
+            segments.add(new Segment(base, p, ch, size, opener));
             expected = base + size;
         }
         if (segments.isEmpty()) {
             long start = cursorStore.maxPosition();
-            newSegment(Math.max(0, start));
+            segments.add(createSegment(Math.max(0, start)));
         }
         active = segments.get(segments.size() - 1);
         appendEnd = active.end();
         end = appendEnd;
+        fillingStart = appendEnd;
+        appendSegBase = active.base;
         LOG.info("Journal opened in {}: {} segment(s), positions {}..{}", dir, segments.size(), segments.get(0).base, end);
     }
 
@@ -241,105 +231,261 @@ public final class Journal implements Closeable {
         }
     }
 
-    private Segment newSegment(long base) throws IOException {
+    private Segment createSegment(long base) throws IOException {
         Path p = dir.resolve(String.format("%020d%s", base, SUFFIX));
-        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        Segment s = new Segment(base, p, ch, ch.size());
-        synchronized (this) {
-            segments.add(s);
-        }
-        return s;
+        FileChannel ch = opener.open(p, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE));
+        return new Segment(base, p, ch, ch.size(), opener);
     }
 
-    // ------------------------------------------------------------------ writing
+    // ------------------------------------------------------------------ appending (memory only)
 
     /**
-     * Appends a record to the write buffer and returns its position (the offset just after it).
-     * It is durable, and visible to readers, after {@link #flush(long)} with that position.
+     * Copies a record into the journal's buffer and returns its position (the offset just after
+     * it). Never does I/O. The record is durable, and visible to readers, once {@link #end()}
+     * is at or past that position ({@link #flush(long)} waits for it).
+     *
+     * @throws IOException when the journal is closed, cannot write (disk full...), or the
+     *                     record is too large
      */
     public long append(String topic, byte[] payload, int qos, boolean retain) throws IOException {
         byte[] t = topic.getBytes(StandardCharsets.UTF_8);
         int bodyLen = 3 + t.length + payload.length;
         if (bodyLen > MAX_RECORD) throw new IOException("message too large for the journal: " + bodyLen + " bytes");
-        writeLock.lock();
+        int need = HEADER + bodyLen;
+        appendLock.lock();
         try {
-            if (closed) throw new IOException("journal closed");
-            int need = HEADER + bodyLen;
-            if (buffer.remaining() < need) {
-                writeBuffer();
-                if (buffer.capacity() < need) buffer = ByteBuffer.allocate(need);
+            if (closed) throw new IOException("the journal is closed");
+            IOException f = failure;
+            if (f != null) throw new IOException("the journal cannot write (" + f.getMessage() + ")", f);
+            if (filling.remaining() < need) {
+                ByteBuffer bigger = ByteBuffer.allocate(Math.max(filling.capacity() * 2, filling.position() + need));
+                filling.flip();
+                bigger.put(filling);
+                filling = bigger;
             }
-            if (active.size + (appendEnd - active.end()) + need > segmentSize && appendEnd > active.base) {
-                writeBuffer();
-                rollSegment();
+            long start = appendEnd;
+            if (start - appendSegBase + need > segmentSize && start > appendSegBase) {
+                rolls.add(start);
+                appendSegBase = start;
             }
-            int start = buffer.position();
-            buffer.putInt(bodyLen);
-            buffer.putInt(0);
-            int bodyStart = buffer.position();
-            buffer.put((byte) ((qos & 3) | (retain ? 4 : 0)));
-            buffer.putShort((short) t.length);
-            buffer.put(t);
-            buffer.put(payload);
+            int at = filling.position();
+            filling.putInt(bodyLen);
+            filling.putInt(0);
+            filling.put((byte) ((qos & 3) | (retain ? 4 : 0)));
+            filling.putShort((short) t.length);
+            filling.put(t);
+            filling.put(payload);
             CRC32C crc = new CRC32C();
-            crc.update(buffer.array(), bodyStart, bodyLen);
-            buffer.putInt(start + 4, (int) crc.getValue());
-            appendEnd += need;
+            crc.update(filling.array(), at + HEADER, bodyLen);
+            filling.putInt(at + 4, (int) crc.getValue());
+            appendEnd = start + need;
+            if (!writerBusy) work.signal();
             return appendEnd;
         } finally {
-            writeLock.unlock();
+            appendLock.unlock();
         }
     }
 
-    /** Writes buffered records up to {@code position} to the OS (and fsyncs if configured). */
+    /**
+     * Waits until the record at {@code position} is durable; throws when it cannot become so. An
+     * interrupt does not stop the wait (the write is a few milliseconds away); the caller's
+     * interrupt flag is kept.
+     */
     public void flush(long position) throws IOException {
         if (end >= position) return;
-        writeLock.lock();
+        boolean interrupted = false;
+        notifyLock.lock();
         try {
-            if (end < position) writeBuffer();
+            while (end < position) {
+                if (failure != null) throw new IOException("the journal cannot write (" + failure.getMessage() + ")", failure);
+                if (closed && !writer.isAlive()) throw new IOException("the journal is closed");
+                try {
+                    advanced.await(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
         } finally {
-            writeLock.unlock();
+            notifyLock.unlock();
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 
-    /** Appends and flushes one record. */
+    /** Appends one record and waits until it is durable. */
     public long write(String topic, byte[] payload, int qos, boolean retain) throws IOException {
         long p = append(topic, payload, qos, retain);
         flush(p);
         return p;
     }
 
-    private void writeBuffer() throws IOException {
-        if (buffer.position() == 0) return;
-        buffer.flip();
-        final Segment seg = active;
-        final long start = seg.size;
-        final int bufStart = buffer.position();
-        long at = seg.io(ch -> {
-            buffer.position(bufStart);
-            long pos = start;
-            while (buffer.hasRemaining()) pos += ch.write(buffer, pos);
-            if (fsync) ch.force(false);
-            return pos;
-        });
-        seg.size = at;
-        buffer.clear();
-        end = active.end();
-        notifyLock.lock();
-        try {
-            appended.signalAll();
-        } finally {
-            notifyLock.unlock();
+    /** Bytes appended but not yet written: callers apply back-pressure above a few MiB. */
+    public long pendingBytes() {
+        return appendEnd - end;
+    }
+
+    /** The write error the journal is retrying, or null when it writes normally. */
+    public IOException failure() {
+        return failure;
+    }
+
+    /** Runs on the writer thread whenever {@link #end()} moves or {@link #failure()} changes. Must be quick. */
+    public void addListener(Runnable r) {
+        listeners.add(r);
+    }
+
+    public void removeListener(Runnable r) {
+        listeners.remove(r);
+    }
+
+    /** Runs on the writer thread before segments are deleted, with the new start position. */
+    public void addTruncation(Truncation t) {
+        truncations.add(t);
+    }
+
+    // ------------------------------------------------------------------ the writer thread
+
+    private void writeLoop() {
+        ByteBuffer spare = ByteBuffer.allocate(BUFFER);
+        while (true) {
+            ByteBuffer batch;
+            long batchStart;
+            List<Long> batchRolls;
+            appendLock.lock();
+            try {
+                writerBusy = false;
+                while (filling.position() == 0 && !closed) {
+                    work.awaitUninterruptibly();
+                }
+                if (filling.position() == 0) return; // closed and everything written
+                writerBusy = true;
+                batch = filling;
+                batchStart = fillingStart;
+                batchRolls = new ArrayList<>(rolls);
+                rolls.clear();
+                spare.clear();
+                filling = spare;
+                fillingStart = appendEnd;
+            } finally {
+                appendLock.unlock();
+            }
+            batch.flip();
+            if (!writeBatch(batch, batchStart, batchRolls)) return;
+            spare = batch.capacity() > 4 * BUFFER ? ByteBuffer.allocate(BUFFER) : batch;
         }
     }
 
-    private void rollSegment() throws IOException {
-        active.io(ch -> {
+    /** Writes one batch, retrying while the disk refuses; false when closed before it could. */
+    private boolean writeBatch(ByteBuffer batch, long batchStart, List<Long> batchRolls) {
+        long batchEnd = batchStart + batch.remaining();
+        long pos = batchStart;
+        int rollIndex = 0;
+        boolean rolled = false;
+        while (true) {
+            try {
+                while (pos < batchEnd || rollIndex < batchRolls.size()) {
+                    if (rollIndex < batchRolls.size() && batchRolls.get(rollIndex) == pos) {
+                        roll(pos);
+                        rolled = true;
+                        rollIndex++;
+                        continue;
+                    }
+                    long to = rollIndex < batchRolls.size() ? batchRolls.get(rollIndex) : batchEnd;
+                    final Segment seg = active;
+                    final long segPos = pos - seg.base;
+                    final int from = (int) (pos - batchStart);
+                    final int len = (int) (to - pos);
+                    seg.io(ch -> {
+                        ByteBuffer b = batch.duplicate();
+                        b.position(from).limit(from + len);
+                        long p = segPos;
+                        while (b.hasRemaining()) p += ch.write(b, p);
+                        return null;
+                    });
+                    seg.size = to - seg.base;
+                    pos = to;
+                }
+                if (fsync) {
+                    active.io(ch -> {
+                        ch.force(false);
+                        return null;
+                    });
+                }
+                break;
+            } catch (IOException | RuntimeException e) {
+                IOException io = e instanceof IOException x ? x : new IOException(e.toString(), e);
+                if (failure == null) {
+                    LOG.error("The journal in {} cannot write: {}. QoS 1/2 publishes are refused (not acknowledged) until it can; retrying every {} ms",
+                            dir, describe(io), RETRY_MS);
+                }
+                failure = io;
+                notifyAdvance();
+                if (!sleepUnlessClosed(RETRY_MS)) {
+                    LOG.error("The journal was closed before {} byte(s) of unacknowledged messages could be written", batchEnd - pos);
+                    return false;
+                }
+            }
+        }
+        if (failure != null) {
+            LOG.info("The journal in {} can write again: QoS 1/2 publishes are accepted again", dir);
+            failure = null;
+        }
+        end = batchEnd;
+        notifyAdvance();
+        if (rolled) enforceLimit();
+        return true;
+    }
+
+    static String describe(IOException e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    private boolean sleepUnlessClosed(long ms) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        appendLock.lock();
+        try {
+            long left;
+            while (!closed && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    work.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    return false;
+                }
+            }
+            return !closed;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    private void notifyAdvance() {
+        notifyLock.lock();
+        try {
+            advanced.signalAll();
+        } finally {
+            notifyLock.unlock();
+        }
+        for (Runnable r : listeners) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("Journal listener failed: {}", e.toString(), e);
+            }
+        }
+    }
+
+    /** Starts a new segment at {@code base} (the old one is forced first). */
+    private void roll(long base) throws IOException {
+        Segment old = active;
+        old.io(ch -> {
             ch.force(false);
             return null;
         });
-        active = newSegment(active.end());
-        enforceLimit();
+        Segment s = createSegment(base);
+        synchronized (this) {
+            segments.add(s);
+        }
+        active = s;
     }
 
     /** Deletes old segments: those every cursor has passed, and the oldest ones past maxSize. */
@@ -347,53 +493,111 @@ public final class Journal implements Closeable {
         while (true) {
             Segment oldest;
             long total;
+            Segment next;
             synchronized (this) {
                 if (segments.size() <= 1) return;
                 oldest = segments.get(0);
+                next = segments.get(1);
                 total = 0;
                 for (Segment s : segments) total += s.size;
             }
             long minCommitted = Long.MAX_VALUE;
             for (Cursor c : cursorStore.all()) minCommitted = Math.min(minCommitted, c.committedPosition());
             boolean consumed = minCommitted >= oldest.end();
-            boolean over = total > maxSize;
-            if (!consumed && !over) return;
-            if (!consumed) {
-                countDrops(oldest);
+            if (!consumed && total <= maxSize) return;
+            for (Truncation t : truncations) {
+                try {
+                    t.accept(next.base);
+                } catch (RuntimeException e) {
+                    LOG.warn("Journal truncation listener failed: {}", e.toString(), e);
+                }
             }
             synchronized (this) {
                 segments.remove(0);
             }
+            oldest.deleted = true;
             try {
-                oldest.deleted = true;
-                oldest.channel.close();
-                Files.deleteIfExists(oldest.path);
+                Files.deleteIfExists(oldest.path); // its open channel still reads, for the drop count
             } catch (IOException e) {
                 LOG.warn("Could not delete journal segment {}: {}", oldest.path, e.toString());
+            }
+            if (consumed) oldest.closeQuietly();
+            else countDropsLater(oldest);
+        }
+    }
+
+    private void countDropsLater(Segment s) {
+        synchronized (toCount) {
+            toCount.add(s);
+            if (dropCounter == null) {
+                Thread t = new Thread(this::countLoop, "tedge-journal-drops");
+                t.setDaemon(true);
+                dropCounter = t;
+                t.start();
+            }
+        }
+    }
+
+    /** Counts, per cursor, the messages of deleted segments it had not read; exits when done. */
+    private void countLoop() {
+        while (true) {
+            Segment s;
+            synchronized (toCount) {
+                s = toCount.poll();
+                if (s == null) {
+                    dropCounter = null;
+                    return;
+                }
+            }
+            try {
+                countDrops(s);
+            } finally {
+                s.closeQuietly();
             }
         }
     }
 
     private void countDrops(Segment s) {
-        long lost = 0;
-        try (Reader r = new Reader(s.base)) {
-            for (Cursor c : cursorStore.all()) {
-                if (c.committedPosition() >= s.end()) continue;
-                long n = 0;
-                r.seek(Math.max(s.base, c.committedPosition()));
-                BusMessage m;
-                while (r.position() < s.end() && (m = r.next()) != null) {
-                    if (c.matches(m.topic())) n++;
+        List<Cursor> behind = new ArrayList<>();
+        for (Cursor c : cursorStore.all()) {
+            if (c.committedPosition() < s.end()) behind.add(c);
+        }
+        long[] n = new long[behind.size()];
+        try {
+            ByteBuffer head = ByteBuffer.allocate(HEADER);
+            ByteBuffer body = ByteBuffer.allocate(4096);
+            long pos = 0;
+            FileChannel ch = s.channel;
+            while (pos + HEADER <= s.size) {
+                head.clear();
+                readFully(ch, head, pos);
+                head.flip();
+                int len = head.getInt();
+                if (len < 3 || pos + HEADER + len > s.size) break;
+                int tl = Math.min(len - 3, 65535);
+                if (body.capacity() < 3 + tl) body = ByteBuffer.allocate(3 + tl);
+                body.clear().limit(3 + tl);
+                readFully(ch, body, pos + HEADER);
+                int topicLen = body.getShort(1) & 0xffff;
+                String topic = new String(body.array(), 3, Math.min(topicLen, tl), StandardCharsets.UTF_8);
+                long recordStart = s.base + pos;
+                for (int i = 0; i < n.length; i++) {
+                    Cursor c = behind.get(i);
+                    if (recordStart >= c.committedPosition() && c.matches(topic)) n[i]++;
                 }
-                if (n > 0) {
-                    c.addDropped(n);
-                    lost += n;
-                    LOG.warn("Journal full (mqtt.journal.max_size = {} bytes): dropped {} message(s) not yet consumed by '{}' ({} dropped for it in all)",
-                            maxSize, n, c.name(), c.dropped());
-                }
+                pos += HEADER + len;
             }
         } catch (IOException e) {
-            LOG.warn("Journal full: dropping segment {} (could not count its messages: {})", s.path.getFileName(), e.toString());
+            LOG.warn("Journal full: dropped segment {} (could not count its messages: {})", s.path.getFileName(), e.toString());
+        }
+        long lost = 0;
+        for (int i = 0; i < n.length; i++) {
+            if (n[i] == 0) continue;
+            Cursor c = behind.get(i);
+            c.addDropped(n[i]);
+            lost += n[i];
+            LOG.warn("Journal full (mqtt.journal.max_size = {} bytes): dropped {} message(s) not yet consumed by '{}' ({} dropped for it in all)",
+                    maxSize, n[i], c.name(), c.dropped());
         }
         droppedTotal.addAndGet(lost);
     }
@@ -405,17 +609,12 @@ public final class Journal implements Closeable {
         return m.position() - HEADER - 3 - m.topic().getBytes(StandardCharsets.UTF_8).length - m.payload().length;
     }
 
-    /** Position after the last appended record (buffered or written). */
+    /** Position after the last appended record (durable or not). */
     public long appendEnd() {
-        writeLock.lock();
-        try {
-            return appendEnd;
-        } finally {
-            writeLock.unlock();
-        }
+        return appendEnd;
     }
 
-    /** Position after the last record visible to readers. */
+    /** Position after the last durable record, visible to readers. */
     public long end() {
         return end;
     }
@@ -445,7 +644,7 @@ public final class Journal implements Closeable {
         try {
             while (end <= position && !closed) {
                 if (nanos <= 0) return false;
-                nanos = appended.awaitNanos(nanos);
+                nanos = advanced.awaitNanos(nanos);
             }
             return end > position;
         } finally {
@@ -453,7 +652,7 @@ public final class Journal implements Closeable {
         }
     }
 
-    private synchronized Segment segmentFor(long position) {
+    synchronized Segment segmentFor(long position) {
         for (int i = segments.size() - 1; i >= 0; i--) {
             Segment s = segments.get(i);
             if (position >= s.base) {
@@ -464,140 +663,39 @@ public final class Journal implements Closeable {
         return segments.isEmpty() ? null : segments.get(0);
     }
 
-    /**
-     * A sequential reader from a position. Not thread safe. Returns messages with their
-     * position (the offset after the record).
-     */
-    public final class Reader implements Closeable {
-        private long pos;
-        private final ByteBuffer head = ByteBuffer.allocate(HEADER);
-        private ByteBuffer body = ByteBuffer.allocate(4096);
-        private final CRC32C crc = new CRC32C();
-        private long skippedCorrupt;
-        // read-ahead: readers go forward, so one pread serves many small records
-        private final ByteBuffer ahead = ByteBuffer.allocate(64 * 1024);
-        private Segment aheadSeg;
-        private long aheadStart = -1;
-        private int aheadLen;
+    synchronized boolean isLast(Segment s) {
+        return !segments.isEmpty() && segments.get(segments.size() - 1) == s;
+    }
 
-        /** Fills dst with the bytes at the global position, which lie before segEnd. */
-        private void read(Segment seg, ByteBuffer dst, long at, long segEnd) throws IOException {
-            int need = dst.remaining();
-            if (aheadSeg != seg || at < aheadStart || at + need > aheadStart + aheadLen) {
-                if (need > ahead.capacity()) {
-                    final int dstStart = dst.position();
-                    seg.io(ch -> {
-                        dst.position(dstStart);
-                        readFully(ch, dst, at - seg.base);
-                        return null;
-                    });
-                    return;
-                }
-                ahead.clear();
-                final int n = (int) Math.max(need, Math.min(ahead.capacity(), segEnd - at));
-                seg.io(ch -> {
-                    ahead.clear().limit(n);
-                    readFully(ch, ahead, at - seg.base);
-                    return null;
-                });
-                aheadSeg = seg;
-                aheadStart = at;
-                aheadLen = n;
-            }
-            dst.put(ahead.array(), (int) (at - aheadStart), need);
-        }
+    boolean isClosed() {
+        return closed;
+    }
 
-        public Reader(long from) {
-            seek(from);
-        }
-
-        public void seek(long p) {
-            long s = start();
-            pos = Math.max(p, s);
-        }
-
-        public long position() {
-            return pos;
-        }
-
-        /** Messages lost to a corrupt record (skipped to the next segment). */
-        public long skippedCorrupt() {
-            return skippedCorrupt;
-        }
-
-        /** The next visible record, or null at the end. */
-        public BusMessage next() throws IOException {
-            while (true) {
-                long limit = end;
-                if (pos >= limit) return null;
-                Segment seg = segmentFor(pos);
-                if (seg == null) return null;
-                if (pos < seg.base) pos = seg.base; // dropped data: jump to the oldest kept
-                long segEnd = Math.min(seg.end(), limit);
-                if (pos >= segEnd) {
-                    if (seg == active || segEnd >= limit) return null;
-                    pos = seg.end();
-                    continue;
-                }
-                if (pos + HEADER > segEnd) {
-                    skipCorrupt(seg, "truncated record header");
-                    continue;
-                }
-                head.clear();
-                try {
-                    read(seg, head, pos, segEnd);
-                } catch (IOException | RuntimeException e) {
-                    if (closed) return null;
-                    throw e instanceof IOException io ? io : new IOException(e);
-                }
-                head.flip();
-                int len = head.getInt();
-                int sum = head.getInt();
-                if (len < 3 || len > MAX_RECORD || pos + HEADER + len > segEnd) {
-                    skipCorrupt(seg, "bad record length " + len);
-                    continue;
-                }
-                if (body.capacity() < len) body = ByteBuffer.allocate(Math.max(len, body.capacity() * 2));
-                body.clear().limit(len);
-                read(seg, body, pos + HEADER, segEnd);
-                body.flip();
-                crc.reset();
-                crc.update(body.array(), 0, len);
-                if ((int) crc.getValue() != sum) {
-                    skipCorrupt(seg, "checksum mismatch");
-                    continue;
-                }
-                byte flags = body.get(0);
-                int tl = body.getShort(1) & 0xffff;
-                if (3 + tl > len) {
-                    skipCorrupt(seg, "bad topic length");
-                    continue;
-                }
-                String topic = new String(body.array(), 3, tl, StandardCharsets.UTF_8);
-                byte[] payload = new byte[len - 3 - tl];
-                System.arraycopy(body.array(), 3 + tl, payload, 0, payload.length);
-                pos += HEADER + len;
-                return new BusMessage(topic, payload, flags & 3, (flags & 4) != 0, pos);
-            }
-        }
-
-        private void skipCorrupt(Segment seg, String why) {
-            LOG.error("Corrupt journal record at position {} in {} ({}): skipping the rest of this segment", pos, seg.path.getFileName(), why);
-            skippedCorrupt++;
-            pos = seg.end();
-        }
-
-        @Override
-        public void close() {
-            // nothing held: reads are positional on shared channels
-        }
+    /** A sequential reader of the durable records from a position. */
+    public JournalReader reader(long from) {
+        return new JournalReader(this, from);
     }
 
     // ------------------------------------------------------------------ cursors
 
-    /** The named cursor, created at the current end if it does not exist yet. */
+    /** The named cursor, created at the current end if it does not exist yet (stored at once). */
     public Cursor cursor(String name, Collection<String> filters) throws IOException {
-        return cursorStore.load(name, filters, end);
+        return cursorStore.load(name, filters, end, true);
+    }
+
+    /** The named cursor, created at {@code startIfNew}; a new one is stored by the background saver. */
+    public Cursor cursorLazily(String name, Collection<String> filters, long startIfNew) {
+        return cursorStore.load(name, filters, startIfNew, false);
+    }
+
+    /** The cursor if it exists. */
+    public Cursor existingCursor(String name) {
+        return cursorStore.get(name);
+    }
+
+    /** Forgets a cursor and deletes its file. */
+    public void removeCursor(String name) {
+        cursorStore.remove(name);
     }
 
     /** All cursors known on disk. */
@@ -620,40 +718,43 @@ public final class Journal implements Closeable {
 
     @Override
     public void close() {
-        writeLock.lock();
+        appendLock.lock();
         try {
             if (closed) return;
-            try {
-                writeBuffer();
-                if (active != null) {
-                    active.io(ch -> {
-                        ch.force(true);
-                        return null;
-                    });
-                }
-            } catch (IOException e) {
-                LOG.warn("Could not flush the journal on close: {}", e.toString());
-            }
             closed = true;
+            work.signalAll();
         } finally {
-            writeLock.unlock();
+            appendLock.unlock();
+        }
+        try {
+            writer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         notifyLock.lock();
         try {
-            appended.signalAll();
+            advanced.signalAll();
         } finally {
             notifyLock.unlock();
         }
+        try {
+            if (active != null && failure == null) {
+                active.io(ch -> {
+                    ch.force(true);
+                    return null;
+                });
+            }
+        } catch (IOException e) {
+            LOG.warn("Could not force the journal on close: {}", e.toString());
+        }
         cursorStore.stop();
         synchronized (this) {
-            for (Segment s : segments) {
-                try {
-                    s.channel.close();
-                } catch (IOException e) {
-                    // closing
-                }
-            }
+            for (Segment s : segments) s.closeQuietly();
         }
+        releaseLock();
+    }
+
+    private void releaseLock() {
         try {
             lock.release();
             lockChannel.close();

@@ -14,16 +14,18 @@ import io.tedge.api.DurableConsumer;
 public final class JournalConsumer implements DurableConsumer {
     /** pending() counts at most this many messages: it reads the backlog, and status asks for it every few seconds. */
     public static final long PENDING_SCAN_LIMIT = 100_000;
+    /** Non-matching records skipped before the commit moves past them. */
+    static final long SKIP_COMMIT = 1024 * 1024;
     private final Journal journal;
     private final Cursor cursor;
-    private final Journal.Reader reader;
+    private final JournalReader reader;
     private long lastReturned;
     private volatile boolean closed;
 
     public JournalConsumer(Journal journal, Cursor cursor) {
         this.journal = journal;
         this.cursor = cursor;
-        this.reader = journal.new Reader(cursor.committedPosition());
+        this.reader = journal.reader(cursor.committedPosition());
         this.lastReturned = cursor.committedPosition();
     }
 
@@ -51,8 +53,9 @@ public final class JournalConsumer implements DurableConsumer {
                 return out;
             }
             // everything up to the end was read and did not match: once all returned messages are
-            // committed, the commit can skip those, so a restart does not scan them again
-            if (cursor.committedPosition() >= lastReturned && reader.position() > lastReturned) {
+            // committed, the commit can skip those, so a restart does not scan them again; only
+            // past SKIP_COMMIT bytes, so that a trickle of other topics writes no cursor file
+            if (cursor.committedPosition() >= lastReturned && reader.position() - lastReturned >= SKIP_COMMIT) {
                 lastReturned = reader.position();
                 cursor.commit(lastReturned);
             }
@@ -94,7 +97,7 @@ public final class JournalConsumer implements DurableConsumer {
 
     private static long count(Journal journal, Cursor cursor) {
         long n = 0;
-        Journal.Reader r = journal.new Reader(cursor.committedPosition());
+        JournalReader r = journal.reader(cursor.committedPosition());
         try {
             BusMessage m;
             while ((m = r.next()) != null && n < PENDING_SCAN_LIMIT) {

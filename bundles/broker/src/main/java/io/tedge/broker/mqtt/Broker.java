@@ -1,30 +1,18 @@
 package io.tedge.broker.mqtt;
 
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.zip.CRC32C;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,57 +20,101 @@ import org.slf4j.LoggerFactory;
 import io.tedge.api.Bus;
 import io.tedge.api.BusMessage;
 import io.tedge.api.Topics;
+import io.tedge.broker.journal.Cursor;
 import io.tedge.broker.journal.Journal;
+import io.tedge.broker.journal.JournalReader;
+import io.tedge.broker.journal.PrivateFiles;
 
 /**
- * The broker core: sessions, subscriptions, retained messages and routing, shared by the MQTT
- * connections and the in-process bus.
+ * The broker core shared by the MQTT connections and the in-process bus: routing through the
+ * {@link TopicTree}, the sessions and what they hold, retained messages, and the state on disk
+ * (through {@link SessionStore}, on its own thread).
  *
  * <p>Every publish is routed under one lock, and a QoS 1/2 one is appended to the journal in the
- * same critical section, so deliveries follow journal order. The caller acknowledges a QoS 1/2
- * publish only after {@link Journal#flush} of the returned position.
+ * same critical section (a memory copy: the journal's writer thread does the I/O), so deliveries
+ * follow journal order. Nothing under that lock does file I/O. A publisher is acknowledged only
+ * once {@link Journal#end()} is past the returned position.
  */
 public final class Broker implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+    /** The longest client id accepted (CONNACK 2 beyond). */
+    public static final int MAX_CLIENT_ID_BYTES = 256;
+    /** Subscriptions per client, and in all; beyond, SUBACK 0x80 (failure) for the filter. */
+    public static final int MAX_SUBSCRIPTIONS_PER_CLIENT = 10_000;
+    public static final int MAX_SUBSCRIPTIONS = 100_000;
+    /** Sessions (connected and persistent) in all; beyond, CONNACK 3. */
+    public static final int MAX_SESSIONS = 10_000;
+    /** Retained messages: topics and bytes. */
+    public static final int MAX_RETAINED = 100_000;
+    public static final long MAX_RETAINED_BYTES = 16L << 20;
+    /** What a client may hold without drawing on the broker-wide budget. */
+    static final long GUARANTEED = 64 * 1024;
+    static final String CURSOR_PREFIX = "mqtt-session/";
+    /** Other clients' traffic a persistent session's cursor skips before it is moved past it. */
+    static final long SKIP_COMMIT = 1024 * 1024;
+    /** A client's drops are logged at most this often. */
+    static final long DROP_LOG_MS = 60_000;
 
-    /** Limits. */
-    public record Settings(int maxInflight, int maxQueued, int maxPacketSize) {
+    /** The limits, from tedge.toml's {@code mqtt.*} keys. */
+    public record Settings(int maxConnections, int maxQueuedMessages, long maxQueuedBytes, int maxPacketSize, int maxInflight, int ioThreads) {
         public static Settings defaults() {
-            return new Settings(20, 10_000, 16 * 1024 * 1024);
+            return new Settings(1024, 1000, 8L << 20, 1 << 20, 20, 1);
+        }
+
+        public Settings withMaxConnections(int n) {
+            return new Settings(n, maxQueuedMessages, maxQueuedBytes, maxPacketSize, maxInflight, ioThreads);
+        }
+
+        public Settings withQueue(int messages, long bytes) {
+            return new Settings(maxConnections, messages, bytes, maxPacketSize, maxInflight, ioThreads);
+        }
+
+        public Settings withMaxPacketSize(int n) {
+            return new Settings(maxConnections, maxQueuedMessages, maxQueuedBytes, n, maxInflight, ioThreads);
         }
     }
 
+    /** Counters for logs and benchmarks. */
+    public record Stats(int sessions, int connected, long heldBytes, long droppedQos0, int subscriptions, int retained) {
+    }
+
+    /** What {@link #attach} decided. */
+    record Attached(Session session, boolean present, int refusal, long stateVersion) {
+    }
+
+    /** What a SUBSCRIBE got: return codes and the state version the SUBACK waits for (0: none). */
+    record Subscribed(List<Integer> codes, long stateVersion) {
+    }
+
+    final Object routeLock = new Object();
     private final Journal journal;
-    private final Path stateDir;
-    private final BrokerHooks hooks;
     private final Settings settings;
-    private final Object routeLock = new Object();
+    private final TopicTree tree = new TopicTree();
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
-    private final Map<String, BusMessage> retained = new ConcurrentHashMap<>();
-    private final List<InternalSubscription> internal = new CopyOnWriteArrayList<>();
-    private final AtomicLong published = new AtomicLong();
-    private volatile boolean retainedDirty;
-    private volatile boolean sessionsDirty;
-    private long retainedCoveredTo;
-    private final Thread saver;
-    private volatile boolean closed;
+    private final RetainedStore retained;
+    private final InProcessDelivery inProcess;
+    private final SessionStore store;
+    final MemoryBudget queueBudget;
+    final MemoryBudget inboundBudget;
+    private final List<Runnable> wakeups = new CopyOnWriteArrayList<>();
+    private final Runnable journalListener = this::wakeAll;
+    private long droppedQos0;
 
-    public Broker(Journal journal, Path stateDir, BrokerHooks hooks, Settings settings) throws IOException {
+    public Broker(Journal journal, Path stateDir, Settings settings) throws IOException {
         this.journal = journal;
-        this.stateDir = stateDir;
-        this.hooks = hooks == null ? new BrokerHooks() { } : hooks;
         this.settings = settings == null ? Settings.defaults() : settings;
-        if (stateDir != null) {
-            Files.createDirectories(stateDir);
-            recover();
-        }
-        saver = new Thread(this::saveLoop, "tedge-broker-state");
-        saver.setDaemon(true);
-        if (stateDir != null) saver.start();
-    }
-
-    public BrokerHooks hooks() {
-        return hooks;
+        this.queueBudget = MemoryBudget.ofHeap("queued messages", 6, 16L << 20);
+        this.inboundBudget = MemoryBudget.ofHeap("incoming packets", 6, 16L << 20);
+        PrivateFiles.createDirectories(stateDir);
+        this.retained = new RetainedStore(stateDir.resolve("retained"), MAX_RETAINED, Math.min(MAX_RETAINED_BYTES, Runtime.getRuntime().maxMemory() / 6));
+        this.inProcess = new InProcessDelivery(Math.max(this.settings.maxQueuedMessages(), 10_000), this.settings.maxQueuedBytes(), queueBudget);
+        this.store = new SessionStore(stateDir.resolve("sessions"), this);
+        recover();
+        journal.addListener(journalListener);
+        journal.addTruncation(position -> {
+            if (retained.coveredTo < position) saveRetained(); // before the journal drops what the snapshot does not cover
+        });
+        store.start();
     }
 
     public Settings settings() {
@@ -93,214 +125,309 @@ public final class Broker implements Closeable {
         return journal;
     }
 
-    /** Number of messages published (from clients and from inside) since start. */
-    public long publishedCount() {
-        return published.get();
-    }
-
     // ------------------------------------------------------------------ publishing
 
     /**
-     * Routes a publish from a client or from inside. QoS 1/2 messages are appended to the
-     * journal; the return value is the journal position to {@link Journal#flush flush} before
-     * acknowledging, or -1.
+     * Routes a publish from a client or from inside. A QoS 1/2 message is appended to the
+     * journal first; the return value is its position (acknowledge once {@link Journal#end()}
+     * reaches it), or -1 for QoS 0.
+     *
+     * @throws IOException when the journal cannot take the message (the publisher must not be acknowledged)
      */
     public long publish(String topic, byte[] payload, int qos, boolean retain) throws IOException {
         long pos = -1;
         synchronized (routeLock) {
-            if (journal != null && qos > 0) {
-                pos = journal.append(topic, payload, qos, retain);
-            }
+            if (qos > 0) pos = journal.append(topic, payload, qos, retain);
             BusMessage m = new BusMessage(topic, payload, qos, false, pos);
-            if (retain) {
-                if (payload.length == 0) retained.remove(topic);
-                else retained.put(topic, new BusMessage(topic, payload, qos, true, pos));
-                retainedDirty = true;
-            }
-            route(m);
+            if (retain) retained.put(m);
+            tree.match(topic, (s, q) -> {
+                if (s instanceof Session session) deliver(session, m, Math.min(q, qos), false);
+                else ((InProcessDelivery.Subscription) s).offer(m);
+            });
         }
-        published.incrementAndGet();
         return pos;
     }
 
-    /** In-process publish: returns once a QoS 1/2 message is in the journal (written to the OS). */
+    /** In-process publish: returns once a QoS 1/2 message is durable in the journal. */
     public void publishDurably(String topic, byte[] payload, int qos, boolean retain) throws IOException {
         long pos = publish(topic, payload, qos, retain);
         if (pos >= 0) journal.flush(pos);
     }
 
-    private void route(BusMessage m) {
-        for (Session s : sessions.values()) {
-            int q = s.matchQos(m.topic());
-            if (q >= 0) deliver(s, m, Math.min(q, m.qos()), false);
+    /** Queues a message for a session, or puts the session in journal mode, or drops a QoS 0 one. */
+    private void deliver(Session s, BusMessage m, int qos, boolean retainFlag) {
+        Connection c;
+        synchronized (s) {
+            c = s.connection;
+            boolean journaled = m.position() >= 0 && !retainFlag;
+            if (c == null) {
+                if (s.clean || qos == 0) return; // offline: QoS 0 is not kept
+                if (journaled) {
+                    if (s.journalFrom < 0) s.journalFrom = Journal.recordStart(m);
+                    return;
+                }
+            } else if (journaled && s.journalFrom >= 0) {
+                return; // journal mode: read from the journal in order
+            }
+            Session.Outgoing o = new Session.Outgoing(m, qos, retainFlag, journaled);
+            if (!take(s, o.size)) {
+                if (o.journaled) {
+                    s.journalFrom = Journal.recordStart(m);
+                } else {
+                    s.dropped++;
+                    if (qos == 0) droppedQos0++;
+                    long now = System.currentTimeMillis();
+                    if (now - s.dropLoggedAt >= DROP_LOG_MS) { // once per burst, at most once a minute
+                        s.dropLoggedAt = now;
+                        LOG.warn("Client '{}' does not keep up (mqtt.max_queued_messages = {}, mqtt.max_queued_bytes = {}): dropping its QoS {} messages ({} dropped for it so far)",
+                                s.clientId, settings.maxQueuedMessages(), settings.maxQueuedBytes(), qos, s.dropped);
+                    }
+                }
+                return;
+            }
+            s.queue.add(o);
         }
-        for (InternalSubscription sub : internal) {
-            if (sub.matches(m.topic())) sub.offer(m);
+        if (c != null) c.wake();
+    }
+
+    /** Takes room for n bytes for the session (under its monitor). */
+    boolean take(Session s, int n) {
+        if (s.queue.size() >= settings.maxQueuedMessages() || s.heldBytes + n > settings.maxQueuedBytes()) return false;
+        long need = Math.max(0, s.heldBytes + n - GUARANTEED) - s.budgetBytes;
+        if (need > 0) {
+            if (!queueBudget.tryTake(need)) return false;
+            s.budgetBytes += need;
         }
+        s.heldBytes += n;
+        return true;
+    }
+
+    /** Gives back the room of a message that left the session (under its monitor). */
+    void giveBack(Session s, int n) {
+        s.heldBytes -= n;
+        long over = Math.max(0, s.heldBytes - GUARANTEED);
+        if (s.budgetBytes > over) {
+            queueBudget.give(s.budgetBytes - over);
+            s.budgetBytes = over;
+        }
+    }
+
+    /** What {@link #catchUp} found. */
+    enum CatchUp { LIVE, MORE, FULL, AT_END }
+
+    /** What {@link #catchUp} did: where the session stands and how many messages it queued. */
+    record Progress(CatchUp state, int added) {
     }
 
     /**
-     * Sends a message to one client only, when it has a subscription that matches (at the lower of
-     * the two QoS), bypassing the journal, the retained messages and every other subscriber: for
-     * the cloud stand-ins, whose downstream topics ({@code s/ds}, {@code $iothub/...}) carry no
-     * device id. Returns whether the message was queued for the client.
+     * Reads the journal for a session in journal mode, into its queue as far as it has room;
+     * runs on the connection's I/O thread, never under the route lock. At the end of the journal
+     * the session goes live again.
      */
-    public boolean publishTo(String clientId, String topic, byte[] payload, int qos) {
-        String err = Topics.checkTopicName(topic);
-        if (err != null) throw new IllegalArgumentException(err);
-        synchronized (routeLock) {
-            Session s = sessions.get(clientId);
-            if (s == null) return false;
-            int q = s.matchQos(topic);
-            if (q < 0) return false;
-            return deliver(s, new BusMessage(topic, payload, qos, false, -1), Math.min(q, qos), false);
-        }
-    }
-
-    private boolean deliver(Session s, BusMessage m, int qos, boolean retainFlag) {
+    Progress catchUp(Session s, Connection c, JournalReader r) throws IOException {
+        long from;
+        int room;
         synchronized (s) {
-            if (s.connection == null && (s.clean || qos == 0)) return false;
-            if (s.queue.size() >= settings.maxQueued()) {
-                if (s.dropped++ % 1000 == 0) {
-                    LOG.warn("Queue of client '{}' is full ({} messages): dropping messages ({} so far)", s.clientId, settings.maxQueued(), s.dropped);
-                }
-                return false;
-            }
-            s.queue.add(new Session.Outgoing(m, qos, retainFlag));
-            if (s.connection != null) s.notifyAll();
-            return true;
+            if (s.connection != c || s.journalFrom < 0) return new Progress(CatchUp.LIVE, 0);
+            room = settings.maxQueuedMessages() - s.queue.size();
+            if (room < Math.max(1, settings.maxQueuedMessages() / 2) || s.heldBytes > settings.maxQueuedBytes() / 2) return new Progress(CatchUp.FULL, 0);
+            from = s.journalFrom;
         }
+        r.seek(from);
+        long pos = Math.max(from, r.position());
+        List<Session.Outgoing> batch = new ArrayList<>();
+        long bytes = 0;
+        boolean atEnd = false;
+        while (batch.size() < room && bytes < 256 * 1024) {
+            BusMessage m = r.next();
+            if (m == null) {
+                atEnd = true;
+                break;
+            }
+            int q = s.matchQos(m.topic());
+            if (q >= 0) {
+                Session.Outgoing o = new Session.Outgoing(m, Math.min(q, m.qos()), false, true);
+                batch.add(o);
+                bytes += o.size;
+            }
+            pos = m.position();
+        }
+        int added = 0;
+        synchronized (s) {
+            if (s.connection != c || s.journalFrom != from) return new Progress(CatchUp.MORE, 0);
+            for (Session.Outgoing o : batch) {
+                if (!take(s, o.size)) {
+                    pos = Journal.recordStart(o.message);
+                    atEnd = false;
+                    break;
+                }
+                s.queue.add(o);
+                added++;
+            }
+            s.journalFrom = pos;
+            if (added == 0 && !batch.isEmpty()) return new Progress(CatchUp.FULL, 0);
+        }
+        if (!atEnd) return new Progress(CatchUp.MORE, added);
+        synchronized (routeLock) {
+            synchronized (s) {
+                if (s.connection == c && s.journalFrom == pos && pos >= journal.appendEnd()) {
+                    s.journalFrom = -1;
+                    return new Progress(CatchUp.LIVE, added);
+                }
+            }
+        }
+        return new Progress(CatchUp.AT_END, added);
     }
 
     // ------------------------------------------------------------------ sessions
 
-    /** Attaches a connection to its session (creating or resetting it); returns session present. */
-    boolean attach(Connection c, String clientId, boolean clean) {
-        Session old;
-        synchronized (routeLock) {
-            old = sessions.get(clientId);
-        }
-        if (old != null) {
-            Connection oc;
-            synchronized (old) {
-                oc = old.connection;
-            }
-            if (oc != null && oc != c) {
-                LOG.info("Client '{}' connected again: closing its previous connection", clientId);
-                oc.close(false);
-            }
-        }
+    /** Attaches a connection to its session (creating or resetting it). */
+    Attached attach(Connection c, String clientId, boolean clean) {
+        Connection previous = null;
+        Attached result;
+        long version = 0;
         synchronized (routeLock) {
             Session s = sessions.get(clientId);
+            if (s != null) {
+                synchronized (s) {
+                    previous = s.connection;
+                    if (previous == c) previous = null;
+                    s.connection = null;
+                }
+            }
             boolean present = s != null && !clean && !s.clean;
             if (s == null || clean || s.clean) {
-                if (s != null) detachAll(s);
+                if (s != null && !s.clean) version = store.changed();
+                if (s != null) discard(s);
+                if (sessions.size() >= MAX_SESSIONS) {
+                    result = new Attached(null, false, 3, 0);
+                    LOG.warn("Refusing client '{}': {} sessions already (connected and persistent)", clientId, MAX_SESSIONS);
+                    if (previous != null) previous.takeOver();
+                    return result;
+                }
                 s = new Session(clientId, clean);
                 sessions.put(clientId, s);
-                if (!clean || (old != null && !old.clean)) {
-                    sessionsDirty = true;
-                    saveSessions();
+                if (!clean) {
+                    s.cursor = journal.cursorLazily(CURSOR_PREFIX + clientId, List.of(), journal.end());
+                    version = store.changed(); // the CONNACK waits until the new session is stored
                 }
             }
             synchronized (s) {
                 s.connection = c;
-                s.control.clear();
-                // resend what was in flight, with DUP, before anything new
-                for (Session.Outgoing o : s.inflight.values()) o.sent = false;
-                s.notifyAll();
+                if (s.inflight != null) {
+                    for (Session.Outgoing o : s.inflight.values()) o.sent = false; // resent with DUP, before anything new
+                }
             }
-            c.session = s;
-            return present;
+            result = new Attached(s, present, 0, version);
         }
+        if (previous != null) previous.takeOver();
+        return result;
     }
 
-    private void detachAll(Session s) {
+    /** Forgets a session (under the route lock). */
+    private void discard(Session s) {
+        for (String f : s.subscriptions().keySet()) tree.remove(f, s);
         synchronized (s) {
             s.connection = null;
+            for (Session.Outgoing o : s.queue) giveBack(s, o.size);
             s.queue.clear();
-            s.inflight.clear();
-            s.notifyAll();
+            if (s.inflight != null) {
+                for (Session.Outgoing o : s.inflight.values()) giveBack(s, o.size);
+                s.inflight.clear();
+            }
+        }
+        sessions.remove(s.clientId, s);
+        if (!s.clean) {
+            journal.removeCursor(CURSOR_PREFIX + s.clientId);
+            store.changed();
         }
     }
 
-    /** The connection is gone; a clean session is discarded, a persistent one kept. */
+    /** The connection is gone: a clean session is discarded, a persistent one parked in journal mode. */
     void detach(Connection c, Session s) {
         synchronized (routeLock) {
             synchronized (s) {
                 if (s.connection != c) return;
                 s.connection = null;
-                s.control.clear();
-                s.notifyAll();
+                if (!s.clean) {
+                    long first = -1;
+                    for (Iterator<Session.Outgoing> it = s.queue.iterator(); it.hasNext(); ) {
+                        Session.Outgoing o = it.next();
+                        if (o.qos == 0 || o.journaled) {
+                            if (o.journaled && first < 0) first = Journal.recordStart(o.message);
+                            it.remove();
+                            giveBack(s, o.size);
+                        }
+                    }
+                    if (first >= 0) s.journalFrom = s.journalFrom < 0 ? first : Math.min(first, s.journalFrom);
+                    return;
+                }
             }
-            if (s.clean) sessions.remove(s.clientId, s);
+            discard(s);
         }
     }
 
-    /** Adds subscriptions; the retained messages they match are queued after the SUBACK. */
-    List<Integer> subscribe(Session s, BrokerHooks.Client client, Packet.Subscribe sub, Packet suback) {
+    /** Adds subscriptions; the retained messages they match are queued with them. */
+    Subscribed subscribe(Session s, Packet.Subscribe sub) {
         List<Integer> codes = new ArrayList<>();
+        long version = 0;
         synchronized (routeLock) {
             List<BusMessage> toSend = new ArrayList<>();
             List<Integer> qosOf = new ArrayList<>();
             for (int i = 0; i < sub.filters().size(); i++) {
                 String f = sub.filters().get(i);
                 int q = Math.min(sub.qos().get(i), 2);
-                int granted = Topics.checkFilter(f) != null ? 0x80 : hooks.subscribe(client, f, q);
-                codes.add(granted);
-                if (granted == 0x80) continue;
-                s.subscriptions.put(f, granted);
-                for (BusMessage r : retained.values()) {
+                if (Topics.checkFilter(f) != null) {
+                    codes.add(0x80);
+                    continue;
+                }
+                boolean known = s.subscriptions().containsKey(f);
+                if (!known && (s.subscriptionCount() >= MAX_SUBSCRIPTIONS_PER_CLIENT || tree.size() >= MAX_SUBSCRIPTIONS)) {
+                    LOG.warn("Refusing the subscription of '{}' to {}: at most {} subscriptions per client and {} in all",
+                            s.clientId, f, MAX_SUBSCRIPTIONS_PER_CLIENT, MAX_SUBSCRIPTIONS);
+                    codes.add(0x80);
+                    continue;
+                }
+                codes.add(q);
+                s.subscribe(f, q);
+                tree.add(f, s, q);
+                for (BusMessage r : retained.all()) {
                     if (Topics.matches(f, r.topic())) {
                         toSend.add(r);
-                        qosOf.add(Math.min(granted, r.qos()));
+                        qosOf.add(Math.min(q, r.qos()));
                     }
                 }
             }
             if (!s.clean) {
-                sessionsDirty = true;
-                saveSessions();
-            }
-            synchronized (s) {
-                s.control.add(new Packet.SubAck(sub.packetId(), codes));
-                s.notifyAll();
+                s.cursor.filters(List.copyOf(s.subscriptions().keySet()));
+                version = store.changed();
             }
             for (int i = 0; i < toSend.size(); i++) deliver(s, toSend.get(i), qosOf.get(i), true);
         }
-        return codes;
+        return new Subscribed(codes, version);
     }
 
-    void unsubscribe(Session s, Packet.Unsubscribe u) {
+    /** Removes subscriptions; returns the state version the UNSUBACK waits for (0: none). */
+    long unsubscribe(Session s, Packet.Unsubscribe u) {
         synchronized (routeLock) {
-            for (String f : u.filters()) s.subscriptions.remove(f);
-            if (!s.clean) {
-                sessionsDirty = true;
-                saveSessions();
+            boolean any = false;
+            for (String f : u.filters()) {
+                if (s.unsubscribe(f)) {
+                    tree.remove(f, s);
+                    any = true;
+                }
             }
+            if (!s.clean && any) {
+                s.cursor.filters(List.copyOf(s.subscriptions().keySet()));
+                return store.changed();
+            }
+            return 0;
         }
     }
 
-    /** Connected client ids. */
-    public List<String> connectedClients() {
-        List<String> out = new ArrayList<>();
-        for (Session s : sessions.values()) {
-            synchronized (s) {
-                if (s.connection != null) out.add(s.clientId);
-            }
-        }
-        return out;
-    }
-
-    /** Closes the connection of a client, if connected (used by the cloud stand-ins). */
-    public boolean disconnect(String clientId) {
-        Session s = sessions.get(clientId);
-        if (s == null) return false;
-        Connection c;
-        synchronized (s) {
-            c = s.connection;
-        }
-        if (c == null) return false;
-        c.close(false);
-        return true;
+    /** State version written to disk: responses waiting for a higher one are held back. */
+    long savedStateVersion() {
+        return store.savedVersion();
     }
 
     /** The retained message on a topic, or null. */
@@ -308,282 +435,171 @@ public final class Broker implements Closeable {
         return retained.get(topic);
     }
 
+    public Stats stats() {
+        int connected = 0;
+        long held = 0;
+        for (Session s : sessions.values()) {
+            synchronized (s) {
+                if (s.connection != null) connected++;
+                held += s.heldBytes;
+            }
+        }
+        synchronized (routeLock) {
+            return new Stats(sessions.size(), connected, held, droppedQos0, tree.size(), retained.size());
+        }
+    }
+
     // ------------------------------------------------------------------ in-process subscribers
 
-    /** A live in-process subscription with its own delivery thread. */
+    /** A live in-process subscription, delivered on a pooled thread. */
     public Bus.Subscription subscribeInternal(Collection<String> filters, Consumer<BusMessage> listener) {
         for (String f : filters) {
             String err = Topics.checkFilter(f);
             if (err != null) throw new IllegalArgumentException(err);
         }
-        InternalSubscription sub = new InternalSubscription(List.copyOf(filters), listener);
+        List<String> fs = List.copyOf(new java.util.LinkedHashSet<>(filters));
+        InProcessDelivery.Subscription sub = inProcess.create(fs, listener);
         synchronized (routeLock) {
-            for (BusMessage r : retained.values()) {
-                if (sub.matches(r.topic())) sub.offer(r);
+            for (String f : fs) tree.add(f, sub, 2);
+            for (BusMessage r : retained.all()) {
+                if (Journal.matchesAny(fs, r.topic())) sub.offer(r);
             }
-            internal.add(sub);
         }
-        sub.start();
         return () -> {
-            internal.remove(sub);
-            sub.stop();
+            synchronized (routeLock) {
+                for (String f : fs) tree.remove(f, sub);
+            }
+            sub.close();
         };
     }
 
-    private static final class InternalSubscription implements Runnable {
-        private final List<String> filters;
-        private final Consumer<BusMessage> listener;
-        private final BlockingQueue<BusMessage> queue = new ArrayBlockingQueue<>(100_000);
-        private final Thread thread;
-        private volatile boolean stopped;
-        private long dropped;
+    // ------------------------------------------------------------------ waking the I/O threads
 
-        InternalSubscription(List<String> filters, Consumer<BusMessage> listener) {
-            this.filters = filters;
-            this.listener = listener;
-            this.thread = new Thread(null, this, "tedge-bus-sub " + filters, 256 * 1024);
-            thread.setDaemon(true);
-        }
+    /** Runs when the journal moved or failed, or the state was saved: connections waiting for either look again. */
+    void addWakeup(Runnable r) {
+        wakeups.add(r);
+    }
 
-        boolean matches(String topic) {
-            return Journal.matchesAny(filters, topic);
-        }
+    void removeWakeup(Runnable r) {
+        wakeups.remove(r);
+    }
 
-        void offer(BusMessage m) {
-            if (!queue.offer(m) && dropped++ % 1000 == 0) {
-                LOG.warn("In-process subscriber {} is too slow: dropped {} message(s)", filters, dropped);
-            }
-        }
+    private void wakeAll() {
+        for (Runnable r : wakeups) r.run();
+    }
 
-        void start() {
-            thread.start();
-        }
-
-        void stop() {
-            stopped = true;
-            thread.interrupt();
-        }
-
-        @Override
-        public void run() {
-            while (!stopped) {
-                BusMessage m;
-                try {
-                    m = queue.poll(1, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (m == null) continue;
-                try {
-                    listener.accept(m);
-                } catch (RuntimeException e) {
-                    LOG.warn("In-process subscriber {} failed on {}: {}", filters, m.topic(), e.toString(), e);
-                }
-            }
-        }
+    void stateSaved() {
+        wakeAll();
     }
 
     // ------------------------------------------------------------------ state on disk
 
-    private static final int RETAINED_MAGIC = 0x74524554;
-
     private void recover() {
-        long scanFrom = Long.MAX_VALUE;
-        // retained snapshot
-        Path rf = stateDir.resolve("retained");
-        try {
-            byte[] data = Files.readAllBytes(rf);
-            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data, 0, data.length - 4));
-            CRC32C crc = new CRC32C();
-            crc.update(data, 0, data.length - 4);
-            int sum = ((data[data.length - 4] & 0xff) << 24) | ((data[data.length - 3] & 0xff) << 16) | ((data[data.length - 2] & 0xff) << 8)
-                    | (data[data.length - 1] & 0xff);
-            if (in.readInt() != RETAINED_MAGIC || sum != (int) crc.getValue()) throw new IOException("checksum mismatch");
-            retainedCoveredTo = in.readLong();
-            int n = in.readInt();
-            for (int i = 0; i < n; i++) {
-                String topic = in.readUTF();
-                byte[] p = new byte[in.readInt()];
-                in.readFully(p);
-                int qos = in.readByte();
-                retained.put(topic, new BusMessage(topic, p, qos, true, -1));
+        long replayFrom = retained.load();
+        int persistent = 0;
+        Set<String> names = new HashSet<>();
+        for (SessionStore.Stored st : store.load()) {
+            Session s = new Session(st.clientId(), false);
+            for (Map.Entry<String, Integer> e : st.subscriptions().entrySet()) {
+                if (Topics.checkFilter(e.getKey()) != null) continue;
+                s.subscribe(e.getKey(), e.getValue());
+                tree.add(e.getKey(), s, e.getValue());
             }
-            scanFrom = retainedCoveredTo;
-        } catch (NoSuchFileException e) {
-            scanFrom = 0;
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("Retained messages snapshot {} is unreadable ({}); rebuilding from the journal", rf, e.toString());
-            retained.clear();
-            scanFrom = 0;
-        }
-        // persistent sessions
-        Path sf = stateDir.resolve("sessions");
-        try {
-            Session cur = null;
-            for (String line : Files.readAllLines(sf, StandardCharsets.UTF_8)) {
-                String[] f = line.split("\t");
-                if (f[0].equals("session") && f.length >= 3) {
-                    cur = new Session(URLDecoder.decode(f[1], StandardCharsets.UTF_8), false);
-                    cur.resumePosition = Long.parseLong(f[2]);
-                    sessions.put(cur.clientId, cur);
-                    if (cur.resumePosition >= 0) scanFrom = Math.min(scanFrom, cur.resumePosition);
-                } else if (f[0].equals("sub") && f.length >= 3 && cur != null) {
-                    cur.subscriptions.put(URLDecoder.decode(f[2], StandardCharsets.UTF_8), Integer.parseInt(f[1]));
-                }
+            String name = CURSOR_PREFIX + st.clientId();
+            names.add(name);
+            Cursor c = journal.existingCursor(name);
+            if (c == null) {
+                LOG.warn("Persistent session '{}' had no journal position: it resumes at the end of the journal", st.clientId());
             }
-        } catch (NoSuchFileException e) {
-            // none
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("Persistent sessions file {} is unreadable: {}", sf, e.toString());
+            s.cursor = journal.cursorLazily(name, List.copyOf(s.subscriptions().keySet()), journal.end());
+            s.journalFrom = s.cursor.committedPosition();
+            sessions.put(s.clientId, s);
+            persistent++;
         }
-        if (journal == null) return;
-        // replay the journal: retained QoS 1/2 publishes after the snapshot, and what the
-        // persistent sessions had not received
-        long from = Math.max(scanFrom, journal.start());
-        int requeued = 0;
-        try (Journal.Reader r = journal.new Reader(from)) {
+        for (Cursor c : List.copyOf(journal.cursors())) {
+            if (c.name().startsWith(CURSOR_PREFIX) && !names.contains(c.name())) journal.removeCursor(c.name());
+        }
+        // retained QoS 1/2 messages published after the snapshot
+        long from = Math.max(replayFrom, journal.start());
+        try (JournalReader r = journal.reader(from)) {
             BusMessage m;
             while ((m = r.next()) != null) {
-                long start = Journal.recordStart(m);
-                if (m.retained() && start >= retainedCoveredTo) {
-                    if (m.payload().length == 0) retained.remove(m.topic());
-                    else retained.put(m.topic(), new BusMessage(m.topic(), m.payload(), m.qos(), true, m.position()));
-                }
-                for (Session s : sessions.values()) {
-                    if (s.resumePosition < 0 || start < s.resumePosition) continue;
-                    int q = s.matchQos(m.topic());
-                    if (q > 0) {
-                        s.queue.add(new Session.Outgoing(m, Math.min(q, m.qos()), false));
-                        requeued++;
-                    }
-                }
+                if (m.retained()) retained.put(new BusMessage(m.topic(), m.payload(), m.qos(), true, m.position()));
             }
         } catch (IOException e) {
-            LOG.warn("Could not replay the journal for retained messages and sessions: {}", e.toString());
+            LOG.warn("Could not replay the journal for retained messages: {}", e.toString());
         }
-        LOG.info("Broker state: {} retained message(s), {} persistent session(s), {} message(s) queued for them",
-                retained.size(), sessions.size(), requeued);
+        LOG.info("Broker state: {} retained message(s), {} persistent session(s)", retained.size(), persistent);
     }
 
-    private void saveLoop() {
-        while (!closed) {
+    /** The persistent sessions and their subscriptions (for the state thread). */
+    List<SessionStore.Stored> persistentSessions() {
+        List<SessionStore.Stored> out = new ArrayList<>();
+        synchronized (routeLock) {
+            for (Session s : sessions.values()) {
+                if (!s.clean) out.add(new SessionStore.Stored(s.clientId, s.subscriptions()));
+            }
+        }
+        return out;
+    }
+
+    /** Stores the cursors of the persistent sessions (before the sessions file names them). */
+    void saveSessionCursors() {
+        journal.saveCursors();
+    }
+
+    /** Moves each persistent session's cursor to where a restart must read from (memory; saved in the background). */
+    void updateCursors() {
+        synchronized (routeLock) {
+            long end = journal.end();
+            for (Session s : sessions.values()) {
+                if (s.clean || s.cursor == null) continue;
+                long resume;
+                long delivered;
+                synchronized (s) {
+                    resume = s.resumePosition(end);
+                    delivered = s.deliveredTo;
+                }
+                long committed = s.cursor.committedPosition();
+                // move (and so rewrite the cursor file) when the client acknowledged something, or
+                // far past other traffic; not every few seconds for messages that were not its own
+                if (resume < end || delivered > committed || end - committed >= SKIP_COMMIT) s.cursor.commit(resume);
+            }
+        }
+    }
+
+    boolean retainedDue(long now) {
+        return retained.due(now);
+    }
+
+    /** Writes the retained snapshot (copied under the route lock, written outside it). */
+    void saveRetained() {
+        byte[] data;
+        long covered;
+        synchronized (routeLock) {
+            if (!retained.dirty) return;
+            covered = journal.end();
             try {
-                Thread.sleep(1000);
-            } catch (InterruptedException e) {
+                data = retained.snapshot(covered);
+            } catch (IOException e) {
                 return;
             }
-            saveState(false);
         }
-    }
-
-    /** Writes the retained snapshot and the persistent sessions (when changed, or always). */
-    public void saveState(boolean always) {
-        if (stateDir == null) return;
-        try {
-            if (retainedDirty || always) {
-                retainedDirty = false;
-                ByteArrayOutputStream bo = new ByteArrayOutputStream();
-                DataOutputStream out = new DataOutputStream(bo);
-                List<BusMessage> snapshot;
-                long covered;
-                synchronized (routeLock) {
-                    snapshot = new ArrayList<>(retained.values());
-                    covered = journal == null ? 0 : journal.appendEnd();
-                }
-                out.writeInt(RETAINED_MAGIC);
-                out.writeLong(covered);
-                out.writeInt(snapshot.size());
-                for (BusMessage m : snapshot) {
-                    out.writeUTF(m.topic());
-                    out.writeInt(m.payload().length);
-                    out.write(m.payload());
-                    out.writeByte(m.qos());
-                }
-                out.flush();
-                CRC32C crc = new CRC32C();
-                crc.update(bo.toByteArray());
-                out.writeInt((int) crc.getValue());
-                if (journal != null) journal.flush(covered);
-                writeFile(stateDir.resolve("retained"), bo.toByteArray());
-            }
-            boolean anyPersistent = sessions.values().stream().anyMatch(s -> !s.clean);
-            if (sessionsDirty || (anyPersistent && journal != null) || always) saveSessions();
-        } catch (IOException e) {
-            LOG.warn("Could not save the broker state in {}: {}", stateDir, e.toString());
-        }
-    }
-
-    /**
-     * Writes the persistent sessions (ids, subscriptions, where to resume in the journal). Called
-     * at once when a persistent session is created or its subscriptions change, so that what the
-     * client was told (CONNACK, SUBACK) survives a crash; and every second for the positions.
-     */
-    private void saveSessions() {
-        if (stateDir == null) return;
-        try {
-            {
-                sessionsDirty = false;
-                StringBuilder sb = new StringBuilder();
-                synchronized (routeLock) {
-                    long end = journal == null ? -1 : journal.appendEnd();
-                    for (Session s : sessions.values()) {
-                        if (s.clean) continue;
-                        long resume = end;
-                        synchronized (s) {
-                            for (Session.Outgoing o : s.inflight.values()) {
-                                if (o.message.position() >= 0) resume = Math.min(resume, Journal.recordStart(o.message));
-                            }
-                            for (Session.Outgoing o : s.queue) {
-                                if (o.message.position() >= 0) {
-                                    resume = Math.min(resume, Journal.recordStart(o.message));
-                                    break;
-                                }
-                            }
-                        }
-                        sb.append("session\t").append(URLEncoder.encode(s.clientId, StandardCharsets.UTF_8)).append('\t').append(resume).append('\n');
-                        for (Map.Entry<String, Integer> e : s.subscriptions.entrySet()) {
-                            sb.append("sub\t").append(e.getValue()).append('\t').append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('\n');
-                        }
-                    }
-                }
-                writeFile(stateDir.resolve("sessions"), sb.toString().getBytes(StandardCharsets.UTF_8));
-            }
-        } catch (IOException e) {
-            sessionsDirty = true;
-            LOG.warn("Could not save the persistent sessions in {}: {}", stateDir, e.toString());
-        }
-    }
-
-    private static void writeFile(Path target, byte[] data) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.write(tmp, data);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        retained.write(data, covered);
     }
 
     @Override
     public void close() {
-        closed = true;
-        saver.interrupt();
+        journal.removeListener(journalListener);
         List<Connection> open = new ArrayList<>();
         for (Session s : sessions.values()) {
             synchronized (s) {
                 if (s.connection != null) open.add(s.connection);
             }
         }
-        for (Connection c : open) c.close(false);
-        for (InternalSubscription sub : internal) sub.stop();
-        internal.clear();
-        saveState(true);
-    }
-
-    /** For tests and status: sessions by client id with queue sizes. */
-    public Map<String, Integer> queuedByClient() {
-        Map<String, Integer> out = new HashMap<>();
-        for (Session s : sessions.values()) {
-            synchronized (s) {
-                out.put(s.clientId, s.queue.size() + s.inflight.size());
-            }
-        }
-        return out;
+        for (Connection c : open) c.takeOver();
+        inProcess.shutdown();
+        store.close();
+        LOG.debug("Broker closed: {}", stats());
     }
 }

@@ -1,358 +1,637 @@
 package io.tedge.broker.mqtt;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.security.cert.Certificate;
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.UUID;
-
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSocket;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.tedge.api.Topics;
+import io.tedge.broker.mqtt.MqttCodec.Header;
+import io.tedge.broker.mqtt.MqttCodec.ProtocolException;
 import io.tedge.broker.mqtt.Packet.Ack;
 import io.tedge.broker.mqtt.Packet.Connect;
 import io.tedge.broker.mqtt.Packet.Publish;
 
 /**
- * One client connection: a reader thread that handles what comes in and a writer thread that
- * sends what the session has for the client.
+ * One client connection, driven by its {@link IoLoop} thread: non-blocking reads parsed into
+ * packets, responses and deliveries written as the socket takes them. An idle connection holds no
+ * buffer: a partly received packet gets one of its exact size (checked against
+ * {@code mqtt.max_packet_size} first, large ones within a broker-wide budget), released when the
+ * packet is complete.
  *
- * <p>Acknowledgements of QoS 1/2 publishes are held back until the journal has the messages:
- * the reader handles every packet that is already buffered, then flushes the journal once (group
- * commit) and only then releases the PUBACKs/PUBRECs to the writer.
+ * <p>Responses keep their order and each waits for what it acknowledges to be stored: a PUBACK
+ * or PUBREC until the journal is durable past the publish, a CONNACK that created a persistent
+ * session and a SUBACK or UNSUBACK of one until the sessions file is written, and every response after one of those with it
+ * (whatever else came in the same read: SUBSCRIBE, PINGREQ...). DISCONNECT, a socket error or a
+ * journal that cannot write close the connection with those responses unsent.
  */
 final class Connection {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
-    private static final int MAX_BATCH = 512;
+    /** Largest buffer a connection may hold without drawing on the broker-wide budget. */
+    private static final int SMALL = 64 * 1024;
+    /** Bytes encoded for the socket before the connection stops taking messages from its session. */
+    private static final int OUT_HIGH = 64 * 1024;
+    /** Responses waiting before reading from the client pauses. */
+    private static final int MAX_RESPONSES = 1024;
+    /** Journal bytes not yet written before QoS 1/2 publishes wait (back-pressure on the publishers). */
+    static final long JOURNAL_HIGH = 8L << 20;
 
+    private record Response(ByteBuffer bytes, long journal, long state) {
+    }
+
+    final IoLoop loop;
     private final Broker broker;
-    private final Socket socket;
-    private final String remote;
-    volatile Session session;
-    private BrokerHooks.Client client;
+    private final SocketChannel ch;
+    SelectionKey key;
+    final String remote;
+    private final boolean refused;
+    private final long acceptedAt = System.currentTimeMillis();
+    private long lastRead = acceptedAt;
+
+    private Session session;
     private Connect connect;
-    private volatile boolean closed;
-    private volatile boolean cleanDisconnect;
-    private Thread writer;
+    private String clientId = "?";
+    private int keepAlive;
+    private boolean connected;
+    private boolean closed;
+    private boolean closeAfterFlush;
+    private boolean cleanDisconnect;
+    private boolean connAckPending;
+    private volatile boolean closeRequested;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
 
-    Connection(Broker broker, Socket socket) {
+    private ByteBuffer in; // unparsed bytes (write mode), null when none
+    private long inReserved;
+    private int inWanted;  // a buffer of this size is waiting for the budget
+    private boolean readPaused;
+
+    private ArrayDeque<Response> responses;
+    private long gateJournal = -1;
+    private long gateState;
+    private ArrayDeque<ByteBuffer> out;
+    private long outBytes;
+    private boolean writeInterest;
+
+    Connection(IoLoop loop, Broker broker, SocketChannel ch, boolean refused) {
+        this.loop = loop;
         this.broker = broker;
-        this.socket = socket;
-        this.remote = String.valueOf(socket.getRemoteSocketAddress());
-    }
-
-    void start() {
-        Thread reader = new Thread(null, this::readLoop, "mqtt-in " + remote, 256 * 1024);
-        reader.setDaemon(true);
-        reader.start();
-    }
-
-    private void readLoop() {
-        try (socket) {
-            socket.setTcpNoDelay(true);
-            socket.setSoTimeout(10_000); // CONNECT must come quickly
-            InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
-            if (!handshake(in, out)) return;
-            writer = new Thread(null, () -> writeLoop(out), "mqtt-out " + client.clientId(), 256 * 1024);
-            writer.setDaemon(true);
-            writer.start();
-            List<Packet> acks = new ArrayList<>();
-            long flushTo = -1;
-            int batch = 0;
-            while (!closed) {
-                Packet p = MqttCodec.read(in, broker.settings().maxPacketSize());
-                if (p == null) break;
-                long pos = handle(p, acks);
-                if (pos > flushTo) flushTo = pos;
-                if (++batch >= MAX_BATCH || in.available() == 0) {
-                    if (flushTo >= 0) broker.journal().flush(flushTo);
-                    if (!acks.isEmpty()) {
-                        Session s = session;
-                        synchronized (s) {
-                            s.control.addAll(acks);
-                            s.notifyAll();
-                        }
-                        acks.clear();
-                    }
-                    flushTo = -1;
-                    batch = 0;
-                }
-                if (p instanceof Packet.Simple sp && sp.type() == Packet.DISCONNECT) {
-                    cleanDisconnect = true;
-                    break;
-                }
-            }
-        } catch (SocketTimeoutException e) {
-            LOG.info("Client '{}' ({}) timed out (keep alive)", client == null ? "?" : client.clientId(), remote);
-        } catch (MqttCodec.ProtocolException e) {
-            LOG.warn("Closing connection of '{}' ({}): protocol error: {}", client == null ? "?" : client.clientId(), remote, e.getMessage());
+        this.ch = ch;
+        this.refused = refused;
+        String r;
+        try {
+            r = String.valueOf(ch.getRemoteAddress());
         } catch (IOException e) {
-            if (!closed) LOG.debug("Connection of '{}' ({}) ended: {}", client == null ? "?" : client.clientId(), remote, e.toString());
-        } catch (RuntimeException e) {
-            LOG.warn("Closing connection of '{}' ({}) after an error: {}", client == null ? "?" : client.clientId(), remote, e.toString(), e);
-        } finally {
-            finish();
+            r = "?";
         }
+        this.remote = r;
     }
 
-    private boolean handshake(InputStream in, OutputStream out) throws IOException {
-        Certificate[] peer = null;
-        if (socket instanceof SSLSocket ssl) {
-            ssl.startHandshake();
-            try {
-                peer = ssl.getSession().getPeerCertificates();
-            } catch (SSLPeerUnverifiedException e) {
-                peer = null;
+    String clientId() {
+        return clientId;
+    }
+
+    boolean refusedConnection() {
+        return refused;
+    }
+
+    // ------------------------------------------------------------------ from other threads
+
+    /** Something was queued for the client: write it soon (any thread). */
+    void wake() {
+        if (scheduled.compareAndSet(false, true)) loop.schedule(this);
+    }
+
+    /** Closes this connection soon: its client connected again, or the broker stops (any thread). */
+    void takeOver() {
+        closeRequested = true;
+        wake();
+    }
+
+    // ------------------------------------------------------------------ on the I/O thread
+
+    void onScheduled() {
+        scheduled.set(false);
+        if (closeRequested) {
+            close(false, connected ? "its client id connected again, or the broker stops" : "the broker stops");
+            return;
+        }
+        pump();
+    }
+
+    void onReadable() {
+        if (closed || readPaused) return;
+        int total = 0;
+        try {
+            while (!closed && !readPaused && total < 256 * 1024) {
+                ByteBuffer target;
+                if (in == null) {
+                    target = loop.readBuffer();
+                    target.clear();
+                } else {
+                    if (!ensureRoom()) return;
+                    target = in;
+                }
+                int n = ch.read(target);
+                if (n < 0) {
+                    close(false, "closed by the client");
+                    return;
+                }
+                if (n == 0) break;
+                total += n;
+                lastRead = System.currentTimeMillis();
+                if (target != in) {
+                    target.flip();
+                    parse(target);
+                    if (!closed && target.hasRemaining()) stash(target);
+                } else if (!parseIn()) {
+                    return;
+                }
             }
+        } catch (ProtocolException e) {
+            protocolError(e);
+            return;
+        } catch (IOException e) {
+            close(false, "read failed: " + e.getMessage());
+            return;
         }
-        Packet first = MqttCodec.read(in, broker.settings().maxPacketSize());
-        if (!(first instanceof Connect c)) {
-            LOG.warn("Closing connection from {}: the first packet was not CONNECT", remote);
+        pump();
+    }
+
+    void onWritable() {
+        pump();
+    }
+
+    /** Keeps leftover bytes of the shared read buffer in a buffer of the connection's own. */
+    private void stash(ByteBuffer rest) throws ProtocolException {
+        int size = Math.max(rest.remaining(), wanted(rest));
+        if (!reserve(size)) {
+            size = rest.remaining(); // keep what arrived, read no more until there is room
+            pauseReading();
+            inWanted = wanted(rest);
+            loop.waitMemory(this);
+        }
+        in = ByteBuffer.allocate(size);
+        in.put(rest);
+    }
+
+    /** The size needed for the first packet in b (5 while its header is incomplete). */
+    private int wanted(ByteBuffer b) throws ProtocolException {
+        Header h = MqttCodec.header(b, broker.settings().maxPacketSize());
+        return h == null ? 5 : h.size() + h.length();
+    }
+
+    /** Makes sure {@code in} can take the rest of its first packet; false when paused for memory. */
+    private boolean ensureRoom() throws ProtocolException {
+        if (in.hasRemaining()) return true;
+        in.flip();
+        int need = Math.max(in.remaining() + 1, wanted(in));
+        if (!reserve(need)) {
+            in.compact();
+            pauseReading();
+            inWanted = need;
+            loop.waitMemory(this);
             return false;
         }
-        connect = c;
-        boolean v311 = c.protocolName().equals("MQTT") && c.level() == 4;
-        boolean v31 = c.protocolName().equals("MQIsdp") && c.level() == 3;
-        String id = c.clientId();
-        int code = 0;
-        if (!v311 && !v31) {
-            code = 1; // unacceptable protocol version
-        } else if (id.isEmpty() && !c.cleanSession()) {
-            code = 2; // identifier rejected: an empty id needs a clean session
-        } else if (c.willTopic() != null && Topics.checkTopicName(c.willTopic()) != null) {
-            throw new MqttCodec.ProtocolException("invalid will topic");
-        }
-        if (id.isEmpty()) id = "auto-" + UUID.randomUUID();
-        client = new BrokerHooks.Client(id, c.username(), peer, remote);
-        if (code == 0) code = broker.hooks().authenticate(c, client);
-        if (code != 0) {
-            MqttCodec.write(out, new Packet.ConnAck(false, code));
-            out.flush();
-            LOG.info("Refused connection of '{}' ({}): CONNACK {}", id, remote, code);
-            return false;
-        }
-        boolean present = broker.attach(this, id, c.cleanSession());
-        socket.setSoTimeout(c.keepAlive() > 0 ? c.keepAlive() * 1500 : 0);
-        synchronized (session) {
-            session.control.add(0, new Packet.ConnAck(present, 0));
-            session.notifyAll();
-        }
-        broker.hooks().connected(client);
-        LOG.debug("Client '{}' connected from {} (clean session {}, keep alive {} s)", id, remote, c.cleanSession(), c.keepAlive());
+        ByteBuffer bigger = ByteBuffer.allocate(need);
+        bigger.put(in);
+        in = bigger; // the reservation (if any) moved to the new size in reserve()
         return true;
     }
 
-    /** Handles one packet; returns the journal position to flush before the acks, or -1. */
-    private long handle(Packet p, List<Packet> acks) throws IOException {
-        Session s = session;
-        if (p instanceof Publish pub) {
-            String err = Topics.checkTopicName(pub.topic());
-            if (err != null) throw new MqttCodec.ProtocolException("PUBLISH: " + err);
-            long pos = -1;
-            boolean accept;
-            try {
-                accept = broker.hooks().publish(client, pub);
-            } catch (Exception e) {
-                throw new MqttCodec.ProtocolException("publish refused: " + e.getMessage());
-            }
-            if (pub.qos() == 2) {
-                boolean first;
-                synchronized (s) {
-                    first = s.awaitingRelease.add(pub.packetId());
-                }
-                if (first && accept) pos = broker.publish(pub.topic(), pub.payload(), 2, pub.retain());
-                acks.add(new Ack(Packet.PUBREC, pub.packetId()));
-            } else {
-                if (accept) pos = broker.publish(pub.topic(), pub.payload(), pub.qos(), pub.retain());
-                if (pub.qos() == 1) acks.add(new Ack(Packet.PUBACK, pub.packetId()));
-            }
-            return pos;
-        }
-        if (p instanceof Ack a) {
-            switch (a.type()) {
-                case Packet.PUBACK -> {
-                    synchronized (s) {
-                        Session.Outgoing o = s.inflight.get(a.packetId());
-                        if (o != null && o.qos == 1) s.inflight.remove(a.packetId());
-                        s.notifyAll();
-                    }
-                }
-                case Packet.PUBREC -> {
-                    synchronized (s) {
-                        Session.Outgoing o = s.inflight.get(a.packetId());
-                        if (o != null) o.released = true;
-                        s.control.add(new Ack(Packet.PUBREL, a.packetId()));
-                        s.notifyAll();
-                    }
-                }
-                case Packet.PUBCOMP -> {
-                    synchronized (s) {
-                        s.inflight.remove(a.packetId());
-                        s.notifyAll();
-                    }
-                }
-                case Packet.PUBREL -> {
-                    synchronized (s) {
-                        s.awaitingRelease.remove(a.packetId());
-                    }
-                    acks.add(new Ack(Packet.PUBCOMP, a.packetId()));
-                }
-                default -> throw new MqttCodec.ProtocolException("unexpected packet type " + a.type());
-            }
-            return -1;
-        }
-        if (p instanceof Packet.Subscribe sub) {
-            for (int q : sub.qos()) {
-                if (q > 2) throw new MqttCodec.ProtocolException("SUBSCRIBE with QoS " + q);
-            }
-            // the SUBACK goes out before the retained messages: flush pending acks first
-            if (!acks.isEmpty()) {
-                synchronized (s) {
-                    s.control.addAll(acks);
-                }
-                acks.clear();
-            }
-            broker.subscribe(s, client, sub, null);
-            return -1;
-        }
-        if (p instanceof Packet.Unsubscribe u) {
-            broker.unsubscribe(s, u);
-            acks.add(new Ack(Packet.UNSUBACK, u.packetId()));
-            return -1;
-        }
-        if (p instanceof Packet.Simple sp) {
-            if (sp.type() == Packet.PINGREQ) acks.add(new Packet.Simple(Packet.PINGRESP));
-            else if (sp.type() != Packet.DISCONNECT) throw new MqttCodec.ProtocolException("unexpected packet type " + sp.type());
-            return -1;
-        }
-        throw new MqttCodec.ProtocolException("unexpected packet " + p.getClass().getSimpleName());
+    private boolean reserve(int size) {
+        if (size <= SMALL) return true;
+        long extra = size - inReserved;
+        if (extra <= 0) return true;
+        if (!broker.inboundBudget.tryTake(extra)) return false;
+        inReserved = size;
+        return true;
     }
 
-    private void writeLoop(OutputStream out) {
+    private void releaseIn() {
+        in = null;
+        if (inReserved > 0) {
+            broker.inboundBudget.give(inReserved);
+            inReserved = 0;
+        }
+    }
+
+    /** Called by the loop while this connection waits for memory; true when it could resume. */
+    boolean retryMemory() {
+        if (closed) return true;
+        if (!reserve(inWanted)) return false;
+        ByteBuffer bigger = ByteBuffer.allocate(Math.max(inWanted, in.position()));
+        in.flip();
+        bigger.put(in);
+        long r = inReserved;
+        in = bigger;
+        inReserved = r;
+        inWanted = 0;
+        resumeReading();
+        return true;
+    }
+
+    private void pauseReading() {
+        if (readPaused || closed) return;
+        readPaused = true;
+        interest();
+    }
+
+    private void resumeReading() {
+        if (!readPaused || closed) return;
+        readPaused = false;
+        interest();
+        // bytes already received first
+        if (in != null && in.position() > 0) {
+            try {
+                if (!parseIn()) return;
+            } catch (ProtocolException e) {
+                protocolError(e);
+                return;
+            }
+        }
+        onReadable();
+    }
+
+    /** Handles what {@code in} holds and keeps the rest; false when the connection closed. */
+    private boolean parseIn() throws ProtocolException {
+        in.flip();
+        parse(in);
+        if (closed) return false;
+        if (in.hasRemaining()) in.compact();
+        else releaseIn();
+        return true;
+    }
+
+    private void protocolError(ProtocolException e) {
+        LOG.warn("Closing the connection of '{}' ({}): protocol error: {}", clientId, remote, e.getMessage());
+        close(false, null);
+    }
+
+    private void interest() {
+        if (closed || !key.isValid()) return;
+        key.interestOps((readPaused ? 0 : SelectionKey.OP_READ) | (writeInterest ? SelectionKey.OP_WRITE : 0));
+    }
+
+    /** Handles the complete packets in b (read mode); stops early when reading must pause. */
+    private void parse(ByteBuffer b) throws ProtocolException {
+        int max = broker.settings().maxPacketSize();
+        while (b.hasRemaining() && !closed && !readPaused) {
+            Header h = MqttCodec.header(b, max);
+            if (h == null || b.remaining() < h.size() + h.length()) return;
+            if (mustWait(h, b)) {
+                pauseReading();
+                loop.waitJournal(this);
+                return;
+            }
+            ByteBuffer body = b.slice(b.position() + h.size(), h.length());
+            b.position(b.position() + h.size() + h.length());
+            handle(MqttCodec.decode(h, body, max));
+        }
+    }
+
+    /** Back-pressure: too many responses waiting, or a QoS 1/2 publish while the journal is behind. */
+    private boolean mustWait(Header h, ByteBuffer b) {
+        if (responses != null && responses.size() >= MAX_RESPONSES) return true;
+        return h.type() == Packet.PUBLISH && (h.flags() & 6) != 0 && broker.journal().pendingBytes() > JOURNAL_HIGH;
+    }
+
+    // ------------------------------------------------------------------ packets
+
+    private void handle(Packet p) throws ProtocolException {
+        if (!connected) {
+            if (closeAfterFlush) return; // refused: ignore what follows
+            if (!(p instanceof Connect c)) throw new ProtocolException("the first packet was not CONNECT");
+            onConnect(c);
+            return;
+        }
+        if (p instanceof Publish pub) {
+            onPublish(pub);
+        } else if (p instanceof Ack a) {
+            onAck(a);
+        } else if (p instanceof Packet.Subscribe sub) {
+            Broker.Subscribed r = broker.subscribe(session, sub);
+            gateState = Math.max(gateState, r.stateVersion());
+            respond(new Packet.SubAck(sub.packetId(), r.codes()));
+        } else if (p instanceof Packet.Unsubscribe u) {
+            gateState = Math.max(gateState, broker.unsubscribe(session, u));
+            respond(new Ack(Packet.UNSUBACK, u.packetId()));
+        } else if (p instanceof Packet.Simple sp && sp.type() == Packet.PINGREQ) {
+            respond(new Packet.Simple(Packet.PINGRESP));
+        } else if (p instanceof Packet.Simple sp && sp.type() == Packet.DISCONNECT) {
+            cleanDisconnect = true;
+            close(true, "DISCONNECT");
+        } else {
+            throw new ProtocolException("a second CONNECT");
+        }
+    }
+
+    private void onConnect(Connect c) throws ProtocolException {
+        connect = c;
+        String proto = c.protocolName();
+        if (!proto.equals("MQTT") && !proto.equals("MQIsdp")) throw new ProtocolException("unknown protocol name '" + proto + "'");
+        boolean known = proto.equals("MQTT") && c.level() == 4 || proto.equals("MQIsdp") && c.level() == 3;
+        String id = c.clientId();
+        int idBytes = id.getBytes(StandardCharsets.UTF_8).length;
+        int code = 0;
+        String why = null;
+        if (!known) {
+            code = 1;
+            why = "protocol level " + c.level() + " (MQTT 3.1.1 and 3.1 only)";
+        } else if (refused) {
+            code = 3;
+        } else if (idBytes > Broker.MAX_CLIENT_ID_BYTES) {
+            code = 2;
+            why = "a client id of " + idBytes + " bytes (at most " + Broker.MAX_CLIENT_ID_BYTES + ")";
+        } else if (id.isEmpty() && !c.cleanSession()) {
+            code = 2;
+            why = "an empty client id needs a clean session";
+        } else if (c.willTopic() != null && Topics.checkTopicName(c.willTopic()) != null) {
+            throw new ProtocolException("invalid will topic: " + Topics.checkTopicName(c.willTopic()));
+        }
+        if (id.isEmpty()) id = "auto-" + UUID.randomUUID();
+        if (code == 0) {
+            Broker.Attached a = broker.attach(this, id, c.cleanSession());
+            if (a.refusal() == 0) {
+                session = a.session();
+                clientId = id;
+                keepAlive = c.keepAlive();
+                connected = true;
+                connAckPending = true;
+                gateState = Math.max(gateState, a.stateVersion()); // a new persistent session is stored before its CONNACK
+                respond(new Packet.ConnAck(a.present(), 0));
+                LOG.debug("Client '{}' connected from {} (clean session {}, keep alive {} s)", id, remote, c.cleanSession(), c.keepAlive());
+                pump();
+                return;
+            }
+            code = a.refusal();
+        }
+        if (why != null) {
+            LOG.info("Refused the connection of '{}' ({}): CONNACK {}: {}", idBytes > 64 ? id.substring(0, 32) + "..." : id, remote, code, why);
+        }
+        respond(new Packet.ConnAck(false, code));
+        closeAfterFlush = true;
+        pump();
+    }
+
+    private void onPublish(Publish pub) throws ProtocolException {
+        String err = Topics.checkTopicName(pub.topic());
+        if (err != null) throw new ProtocolException("PUBLISH: " + err);
+        boolean first = true;
+        if (pub.qos() == 2) {
+            synchronized (session) {
+                first = session.awaitingRelease().add(pub.packetId());
+            }
+        }
+        long pos = -1;
+        if (first) {
+            try {
+                pos = broker.publish(pub.topic(), pub.payload(), pub.qos(), pub.retain());
+            } catch (IOException e) {
+                LOG.error("Refusing the QoS {} publish of '{}' on {}: {}. Closing its connection without acknowledging it", pub.qos(), clientId,
+                        pub.topic(), e.getMessage());
+                close(false, null);
+                return;
+            }
+        }
+        if (pub.qos() == 1) respond(new Ack(Packet.PUBACK, pub.packetId()), pos);
+        else if (pub.qos() == 2) respond(new Ack(Packet.PUBREC, pub.packetId()), pos);
+    }
+
+    private void onAck(Ack a) throws ProtocolException {
         Session s = session;
-        List<Packet> control = new ArrayList<>();
-        List<Session.Outgoing> sends = new ArrayList<>();
-        int maxInflight = broker.settings().maxInflight();
-        try {
-            while (true) {
+        switch (a.type()) {
+            case Packet.PUBACK -> {
                 synchronized (s) {
-                    while (true) {
-                        if (closed || s.connection != this) return;
-                        if (!s.control.isEmpty()) break;
-                        if (hasUnsent(s)) break;
-                        if (s.inflight.size() < maxInflight && !s.queue.isEmpty()) break;
-                        s.wait();
+                    Session.Outgoing o = s.inflight == null ? null : s.inflight.get(a.packetId());
+                    if (o != null && o.qos == 1) {
+                        s.inflight.remove(a.packetId());
+                        broker.giveBack(s, o.size);
+                        if (o.journaled) s.deliveredTo = Math.max(s.deliveredTo, o.message.position());
                     }
-                    control.addAll(s.control);
-                    s.control.clear();
+                }
+            }
+            case Packet.PUBREC -> {
+                synchronized (s) {
+                    Session.Outgoing o = s.inflight == null ? null : s.inflight.get(a.packetId());
+                    if (o != null && o.qos == 2) {
+                        o.released = true;
+                        o.sent = true;
+                    }
+                }
+                respond(new Ack(Packet.PUBREL, a.packetId()));
+            }
+            case Packet.PUBCOMP -> {
+                synchronized (s) {
+                    Session.Outgoing o = s.inflight == null ? null : s.inflight.remove(a.packetId());
+                    if (o != null) {
+                        broker.giveBack(s, o.size);
+                        if (o.journaled) s.deliveredTo = Math.max(s.deliveredTo, o.message.position());
+                    }
+                }
+            }
+            case Packet.PUBREL -> {
+                synchronized (s) {
+                    if (s.awaitingRelease != null) s.awaitingRelease.remove(a.packetId());
+                }
+                respond(new Ack(Packet.PUBCOMP, a.packetId()));
+            }
+            default -> throw new ProtocolException("unexpected packet type " + a.type());
+        }
+    }
+
+    private void respond(Packet p) {
+        respond(p, -1);
+    }
+
+    /** Queues a response behind the ones before it, held until the journal is past {@code journalPos}. */
+    private void respond(Packet p, long journalPos) {
+        if (journalPos > gateJournal) gateJournal = journalPos;
+        if (responses == null) responses = new ArrayDeque<>(4);
+        responses.add(new Response(MqttCodec.encode(p), gateJournal, gateState));
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    /** Moves released responses and session messages to the socket, as far as it takes them. */
+    void pump() {
+        if (closed) return;
+        boolean waiting = false;
+        if (responses != null && !responses.isEmpty()) {
+            long end = broker.journal().end();
+            long saved = broker.savedStateVersion();
+            Response r;
+            while ((r = responses.peek()) != null && r.journal() <= end && r.state() <= saved) {
+                responses.poll();
+                if (r.bytes().get(0) == (byte) (Packet.CONNACK << 4)) connAckPending = false;
+                enqueue(r.bytes());
+            }
+            if (r != null) {
+                if (r.journal() > end && broker.journal().failure() != null) {
+                    LOG.error("The journal cannot write ({}): closing the connection of '{}' ({}) without acknowledging its QoS 1/2 publish(es)",
+                            broker.journal().failure().getMessage(), clientId, remote);
+                    close(false, null);
+                    return;
+                }
+                waiting = true;
+            }
+        }
+        if (connected && !closeAfterFlush && !connAckPending) { // nothing before the CONNACK
+            try {
+                fill();
+            } catch (IOException e) {
+                LOG.warn("Could not read the journal for '{}': {}", clientId, e.toString());
+            }
+        }
+        if (!flush()) return;
+        if (closeAfterFlush && (out == null || out.isEmpty())) {
+            close(false, null);
+            return;
+        }
+        if (waiting) loop.waitJournal(this);
+        if (readPaused && inWanted == 0 && (responses == null || responses.size() < MAX_RESPONSES / 2)
+                && broker.journal().pendingBytes() <= JOURNAL_HIGH / 2) {
+            resumeReading();
+        }
+    }
+
+    /** Takes messages from the session (and the journal, in journal mode) while the socket keeps up. */
+    private void fill() throws IOException {
+        Session s = session;
+        int maxInflight = broker.settings().maxInflight();
+        while (outBytes < OUT_HIGH) {
+            boolean journalMode;
+            int added = 0;
+            synchronized (s) {
+                if (s.connection != this) return;
+                if (s.inflight != null) {
                     for (Session.Outgoing o : s.inflight.values()) {
                         if (!o.sent) {
                             o.sent = true;
-                            sends.add(o);
+                            write(o);
+                            added++;
                         }
-                    }
-                    while (!s.queue.isEmpty() && (s.inflight.size() < maxInflight || s.queue.peek().qos == 0)) {
-                        Session.Outgoing o = s.queue.poll();
-                        if (o.qos > 0) {
-                            o.packetId = s.allocatePacketId();
-                            s.inflight.put(o.packetId, o);
-                        }
-                        o.sent = true;
-                        sends.add(o);
-                        if (sends.size() >= 256) break;
                     }
                 }
-                for (Packet p : control) MqttCodec.write(out, p);
-                for (Session.Outgoing o : sends) {
-                    if (o.released) {
-                        MqttCodec.write(out, new Ack(Packet.PUBREL, o.packetId));
+                Session.Outgoing o;
+                while (outBytes < OUT_HIGH && (o = s.queue.peek()) != null && (o.qos == 0 || s.inflightCount() < maxInflight)) {
+                    s.queue.poll();
+                    if (o.qos > 0) {
+                        o.packetId = s.allocatePacketId();
+                        s.inflight().put(o.packetId, o);
                     } else {
-                        boolean dup = o.qos > 0 && ++o.attempts > 1;
-                        MqttCodec.writePublish(out, o.message.topic(), o.message.payload(), o.qos, o.retain, dup, o.packetId);
+                        broker.giveBack(s, o.size);
                     }
+                    o.sent = true;
+                    write(o);
+                    added++;
                 }
-                control.clear();
-                sends.clear();
-                synchronized (s) {
-                    if (s.control.isEmpty() && !hasUnsent(s) && (s.queue.isEmpty() || s.inflight.size() >= maxInflight)) {
-                        out.flush();
-                    }
-                }
+                journalMode = s.journalFrom >= 0 && s.inflightCount() < maxInflight;
+            }
+            if (journalMode) {
+                Broker.Progress r = broker.catchUp(s, this, loop.journalReader());
+                if (r.state() == Broker.CatchUp.AT_END) loop.waitJournal(this);
+                if (r.added() > 0 || (r.state() == Broker.CatchUp.LIVE && added > 0)) continue;
+            }
+            if (added == 0) return;
+        }
+    }
+
+    private void write(Session.Outgoing o) {
+        if (o.released) {
+            enqueue(MqttCodec.encode(new Ack(Packet.PUBREL, o.packetId)));
+            return;
+        }
+        boolean dup = o.qos > 0 && ++o.attempts > 1;
+        byte[] payload = o.message.payload();
+        enqueue(MqttCodec.publishHeader(o.topic(), payload.length, o.qos, o.retain, dup, o.packetId));
+        if (payload.length > 0) enqueue(ByteBuffer.wrap(payload));
+    }
+
+    private void enqueue(ByteBuffer b) {
+        if (out == null) out = new ArrayDeque<>(8);
+        out.add(b);
+        outBytes += b.remaining();
+    }
+
+    /** Writes what the socket takes; false when the connection broke. */
+    private boolean flush() {
+        if (out == null || out.isEmpty()) {
+            setWriteInterest(false);
+            return true;
+        }
+        try {
+            while (!out.isEmpty()) {
+                ByteBuffer[] bufs = out.stream().limit(64).toArray(ByteBuffer[]::new);
+                long n = ch.write(bufs);
+                outBytes -= n;
+                while (!out.isEmpty() && !out.peek().hasRemaining()) out.poll();
+                if (n == 0) break;
             }
         } catch (IOException e) {
-            LOG.debug("Writing to '{}' failed: {}", client.clientId(), e.toString());
-            close(false);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            try {
-                out.flush();
-            } catch (IOException e) {
-                // closing
-            }
+            close(false, "write failed: " + e.getMessage());
+            return false;
+        }
+        if (out.isEmpty()) out = null;
+        setWriteInterest(out != null);
+        return true;
+    }
+
+    private void setWriteInterest(boolean on) {
+        if (writeInterest == on) return;
+        writeInterest = on;
+        interest();
+    }
+
+    // ------------------------------------------------------------------ time and end
+
+    /** Once a second: the CONNECT deadline and keep-alive. */
+    void tick(long now) {
+        if (closed) return;
+        if (!connected) {
+            if (now - acceptedAt > (refused || closeAfterFlush ? 2_000 : 10_000)) close(false, "no CONNECT in time");
+            return;
+        }
+        if (keepAlive > 0 && !readPaused && now - lastRead > keepAlive * 1500L) {
+            LOG.info("Client '{}' ({}) sent nothing for 1.5 times its keep alive of {} s: closing its connection", clientId, remote, keepAlive);
+            close(false, null);
         }
     }
 
-    private static boolean hasUnsent(Session s) {
-        for (Session.Outgoing o : s.inflight.values()) {
-            if (!o.sent) return true;
-        }
-        return false;
+    boolean isClosed() {
+        return closed;
     }
 
-    /** Closes the socket; the reader thread then cleans up. */
-    void close(boolean clean) {
+    /** Closes the socket and hands the session back; publishes the will unless the client said DISCONNECT. */
+    void close(boolean clean, String why) {
         if (closed) return;
         closed = true;
+        if (key != null) key.cancel();
         try {
-            socket.close();
+            ch.close();
         } catch (IOException e) {
             // closing
         }
-        Session s = session;
-        if (s != null) {
-            synchronized (s) {
-                s.notifyAll();
-            }
-        }
-    }
-
-    private void finish() {
-        closed = true;
-        Session s = session;
-        if (s != null) {
-            synchronized (s) {
-                s.notifyAll();
-            }
-            if (writer != null) {
+        releaseIn();
+        responses = null;
+        out = null;
+        loop.closed(this);
+        if (session != null && connected) {
+            broker.detach(this, session);
+            if (!clean && !cleanDisconnect && connect != null && connect.willTopic() != null) {
                 try {
-                    writer.join(2000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            broker.detach(this, s);
-            if (!cleanDisconnect && connect != null && connect.willTopic() != null) {
-                try {
-                    long pos = broker.publish(connect.willTopic(), connect.willMessage(), connect.willQos(), connect.willRetain());
-                    if (pos >= 0) broker.journal().flush(pos);
+                    broker.publish(connect.willTopic(), connect.willMessage(), connect.willQos(), connect.willRetain());
                 } catch (IOException e) {
-                    LOG.warn("Could not publish the will message of '{}': {}", client.clientId(), e.toString());
+                    LOG.warn("Could not publish the will message of '{}': {}", clientId, e.getMessage());
                 }
             }
-            broker.hooks().disconnected(client, cleanDisconnect);
-            LOG.debug("Client '{}' disconnected ({})", client.clientId(), cleanDisconnect ? "DISCONNECT" : "connection lost");
+            if (why != null) LOG.debug("Client '{}' ({}) disconnected: {}", clientId, remote, why);
         }
     }
 }

@@ -2,11 +2,7 @@ package io.tedge.broker.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +44,7 @@ class BrokerTest {
 
     private void open() throws IOException {
         journal = Journal.open(dir.resolve("journal"), 16 << 20, false);
-        broker = new Broker(journal, dir.resolve("state"), null, Broker.Settings.defaults());
+        broker = new Broker(journal, dir.resolve("state"), Broker.Settings.defaults());
         server = MqttServer.start(broker, "127.0.0.1", 0);
     }
 
@@ -58,7 +54,7 @@ class BrokerTest {
         broker.close();
         journal.close();
         journal = Journal.open(dir.resolve("journal"), 16 << 20, false);
-        broker = new Broker(journal, dir.resolve("state"), null, Broker.Settings.defaults());
+        broker = new Broker(journal, dir.resolve("state"), Broker.Settings.defaults());
         server = MqttServer.start(broker, "127.0.0.1", port);
     }
 
@@ -203,17 +199,12 @@ class BrokerTest {
     void aQos1ResendWithDupIsAcknowledgedAndDeliveredAndTheBrokerKeepsServing() throws Exception {
         BlockingQueue<String> inbox = new LinkedBlockingQueue<>();
         client("sub", true, inbox).subscribe("dup/#", 1);
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(5000);
-            OutputStream out = s.getOutputStream();
-            InputStream in = s.getInputStream();
-            MqttCodec.write(out, new Packet.Connect("MQTT", 4, false, 60, "resender", null, null, 0, false, null, null));
-            out.flush();
-            assertThat(MqttCodec.read(in, 1 << 20)).isEqualTo(new Packet.ConnAck(false, 0));
+        try (Raw r = new Raw(server.port())) {
+            r.send(Raw.connect("resender", false));
+            assertThat(Raw.hex(r.read(4))).isEqualTo("20020000");
             for (int i = 1; i <= 3; i++) {
-                MqttCodec.writePublish(out, "dup/x", ("again" + i).getBytes(StandardCharsets.UTF_8), 1, false, true, 7);
-                out.flush();
-                assertThat(MqttCodec.read(in, 1 << 20)).isEqualTo(new Packet.Ack(Packet.PUBACK, 7));
+                r.send(Raw.publish("dup/x", "again" + i, 1, 7, true));
+                assertThat(Raw.hex(r.read(4))).isEqualTo("40020007"); // PUBACK 7
             }
         }
         for (int i = 1; i <= 3; i++) assertThat(inbox.poll(5, TimeUnit.SECONDS)).isEqualTo("dup/x again" + i + " q1");
@@ -226,21 +217,13 @@ class BrokerTest {
     void qos2DuplicateBeforeReleaseIsDeliveredOnce() throws Exception {
         BlockingQueue<String> inbox = new LinkedBlockingQueue<>();
         client("sub", true, inbox).subscribe("x", 2);
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(5000);
-            OutputStream out = s.getOutputStream();
-            InputStream in = s.getInputStream();
-            MqttCodec.write(out, new Packet.Connect("MQTT", 4, true, 60, "q2", null, null, 0, false, null, null));
-            out.flush();
-            MqttCodec.read(in, 1 << 20);
-            MqttCodec.writePublish(out, "x", "once".getBytes(StandardCharsets.UTF_8), 2, false, false, 9);
-            MqttCodec.writePublish(out, "x", "once".getBytes(StandardCharsets.UTF_8), 2, false, true, 9);
-            out.flush();
-            assertThat(MqttCodec.read(in, 1 << 20)).isEqualTo(new Packet.Ack(Packet.PUBREC, 9));
-            assertThat(MqttCodec.read(in, 1 << 20)).isEqualTo(new Packet.Ack(Packet.PUBREC, 9));
-            MqttCodec.write(out, new Packet.Ack(Packet.PUBREL, 9));
-            out.flush();
-            assertThat(MqttCodec.read(in, 1 << 20)).isEqualTo(new Packet.Ack(Packet.PUBCOMP, 9));
+        try (Raw r = new Raw(server.port())) {
+            r.send(Raw.connect("q2", true));
+            assertThat(Raw.hex(r.read(4))).isEqualTo("20020000");
+            r.send(Raw.publish("x", "once", 2, 9, false), Raw.publish("x", "once", 2, 9, true));
+            assertThat(Raw.hex(r.read(8))).isEqualTo("50020009" + "50020009"); // PUBREC 9 twice
+            r.send(Raw.hex("62020009")); // PUBREL 9
+            assertThat(Raw.hex(r.read(4))).isEqualTo("70020009"); // PUBCOMP 9
         }
         assertThat(inbox.poll(5, TimeUnit.SECONDS)).isEqualTo("x once q2");
         assertThat(inbox.poll(300, TimeUnit.MILLISECONDS)).isNull();
@@ -248,22 +231,20 @@ class BrokerTest {
 
     @Test
     void emptyClientIdIsAcceptedWithACleanSessionOnly() throws Exception {
-        assertThat(rawConnect("MQTT", 4, "", true)).isEqualTo(new Packet.ConnAck(false, 0));
-        assertThat(rawConnect("MQTT", 4, "", false)).isEqualTo(new Packet.ConnAck(false, 2));
+        assertThat(rawConnect("MQTT", 4, "", true)).isEqualTo("20020000");
+        assertThat(rawConnect("MQTT", 4, "", false)).isEqualTo("20020002"); // identifier rejected
     }
 
     @Test
     void mqtt31IsAcceptedAndMqtt5IsRefusedWithUnacceptableProtocolVersion() throws Exception {
-        assertThat(rawConnect("MQIsdp", 3, "old", true)).isEqualTo(new Packet.ConnAck(false, 0));
-        assertThat(rawConnect("MQTT", 5, "new", true)).isEqualTo(new Packet.ConnAck(false, 1));
+        assertThat(rawConnect("MQIsdp", 3, "old", true)).isEqualTo("20020000");
+        assertThat(rawConnect("MQTT", 5, "new", true)).isEqualTo("20020001");
     }
 
-    private Packet rawConnect(String proto, int level, String id, boolean clean) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(5000);
-            MqttCodec.write(s.getOutputStream(), new Packet.Connect(proto, level, clean, 60, id, null, null, 0, false, null, null));
-            s.getOutputStream().flush();
-            return MqttCodec.read(new DataInputStream(s.getInputStream()), 1 << 20);
+    private String rawConnect(String proto, int level, String id, boolean clean) throws IOException {
+        try (Raw r = new Raw(server.port())) {
+            r.send(Raw.packet(0x10, Raw.str(proto), new byte[] {(byte) level, (byte) (clean ? 2 : 0), 0, 60}, Raw.str(id)));
+            return Raw.hex(r.read(4));
         }
     }
 
@@ -271,12 +252,11 @@ class BrokerTest {
     void willMessageIsPublishedWhenAClientVanishes() throws Exception {
         BlockingQueue<String> inbox = new LinkedBlockingQueue<>();
         client("watcher", true, inbox).subscribe("will/#", 1);
-        Socket s = new Socket("127.0.0.1", server.port());
-        MqttCodec.write(s.getOutputStream(), new Packet.Connect("MQTT", 4, true, 60, "mortal", "will/mortal",
-                "gone".getBytes(StandardCharsets.UTF_8), 1, false, null, null));
-        s.getOutputStream().flush();
-        assertThat(MqttCodec.read(s.getInputStream(), 1 << 20)).isEqualTo(new Packet.ConnAck(false, 0));
-        s.close();
+        Raw r = new Raw(server.port());
+        // CONNECT with a will: flags 0x0e = will QoS 1, will flag, clean session
+        r.send(Raw.packet(0x10, Raw.str("MQTT"), new byte[] {4, 0x0e, 0, 60}, Raw.str("mortal"), Raw.str("will/mortal"), Raw.str("gone")));
+        assertThat(Raw.hex(r.read(4))).isEqualTo("20020000");
+        r.close();
         assertThat(inbox.poll(5, TimeUnit.SECONDS)).isEqualTo("will/mortal gone q1");
     }
 

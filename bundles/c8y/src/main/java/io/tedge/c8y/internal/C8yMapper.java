@@ -6,8 +6,8 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -15,17 +15,24 @@ import com.fasterxml.jackson.core.JsonGenerator;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 
+import io.tedge.api.Bus;
 import io.tedge.api.BusMessage;
 import io.tedge.api.CloudConnected;
 import io.tedge.api.Mapper;
+import io.tedge.mapper.thinedge.Reconciler;
 import io.tedge.mapper.thinedge.ThinEdgeJson;
 import io.tedge.mapper.thinedge.Timestamp;
 
 /**
- * The Cumulocity mapper: Thin Edge JSON measurements to Cumulocity JSON measurements, as
- * thin-edge.io 0.4.3's {@code tedge-mapper c8y} does.
+ * The Cumulocity mapper: Thin Edge JSON to Cumulocity. It routes each input to its translator:
+ * measurements (below), alarms ({@link AlarmTranslator}), events ({@link EventTranslator}) and
+ * service health ({@link HealthTranslator}); the child devices it registers are shared
+ * ({@link Children}). After a start it {@link #reconcile reconciles} the alarms and reports the
+ * retained health of every service. Measurements, as thin-edge.io 0.4.3's
+ * {@code tedge-mapper c8y} maps them:
  *
  * <ul>
  * <li>Input {@code tedge/measurements} (the device itself) and {@code tedge/measurements/<child>}
@@ -48,15 +55,15 @@ import io.tedge.mapper.thinedge.Timestamp;
  * <p>It runs only while Cumulocity is connected: it references the bridge runtime's
  * {@code CloudConnected} service for {@code c8y}.
  */
-@Component(service = Mapper.class, property = Mapper.NAME + "=c8y")
-public class C8yMapper implements Mapper {
+@Component(service = Mapper.class, property = Mapper.NAME + "=c8y", configurationPid = {"tedge.device", "tedge.c8y"})
+public class C8yMapper implements Mapper, Reconciler {
 
     static final String MEASUREMENTS = "tedge/measurements";
     static final String CHILD_MEASUREMENTS = "tedge/measurements/";
     static final String C8Y_MEASUREMENTS = "c8y/measurement/measurements/create";
     static final String SMARTREST_UP = "c8y/s/us";
+    static final String ERRORS = "tedge/errors";
     static final String MEASUREMENT_TYPE = "ThinEdgeMeasurement";
-    static final String CHILD_TYPE = "thin-edge.io-child";
     /** Cumulocity's largest MQTT payload. */
     static final int MAX_PAYLOAD = 16184;
     /** Characters of the input quoted in the too-large error, as thin-edge.io 0.12 does. */
@@ -65,30 +72,80 @@ public class C8yMapper implements Mapper {
     private static final JsonFactory JSON = JsonFactory.builder().build();
 
     private final Clock clock;
-    private final Set<String> children = ConcurrentHashMap.newKeySet();
+    private final Bus bus;
+    private final Children children = new Children();
+    private final AlarmTranslator alarms;
+    private final EventTranslator events;
+    private final HealthTranslator health;
 
     /**
      * The DS constructor.
      *
      * @param connected present while c8y is connected; the mapper needs nothing from it
+     * @param bus       the bus, for the reconciliation after a start
+     * @param config    {@code tedge.device} and {@code tedge.c8y}: {@code device.id} names the services in 102
      */
     @Activate
-    public C8yMapper(@Reference(name = "connected", target = "(tedge.cloud=c8y)") CloudConnected connected) {
-        this(Clock.systemDefaultZone());
+    public C8yMapper(@Reference(name = "connected", target = "(tedge.cloud=c8y)") CloudConnected connected, @Reference Bus bus,
+            Map<String, Object> config) {
+        this(Clock.systemDefaultZone(), bus, deviceId(config));
     }
 
     /** With the clock that supplies the time of measurements that have none. */
     C8yMapper(Clock clock) {
+        this(clock, null, "device");
+    }
+
+    C8yMapper(Clock clock, Bus bus, String deviceId) {
         this.clock = clock;
+        this.bus = bus;
+        this.alarms = new AlarmTranslator(clock, children);
+        this.events = new EventTranslator(clock, children);
+        this.health = new HealthTranslator(children, deviceId);
+    }
+
+    static String deviceId(Map<String, Object> config) {
+        Object id = config == null ? null : config.get("device.id");
+        return id == null || id.toString().isBlank() ? "device" : id.toString().trim();
+    }
+
+    /** A new {@code device.id}. */
+    @Modified
+    void modified(Map<String, Object> config) {
+        health.deviceId(deviceId(config));
     }
 
     @Override
     public List<String> inputs() {
-        return List.of(MEASUREMENTS, CHILD_MEASUREMENTS + "+");
+        List<String> all = new ArrayList<>(List.of(MEASUREMENTS, CHILD_MEASUREMENTS + "+"));
+        all.addAll(AlarmTranslator.INPUTS);
+        all.addAll(EventTranslator.INPUTS);
+        all.addAll(HealthTranslator.INPUTS);
+        return all;
     }
 
     @Override
     public List<BusMessage> map(BusMessage in) throws MappingException {
+        String topic = in.topic();
+        if (AlarmTranslator.accepts(topic)) return alarms.map(topic, in.payload());
+        if (EventTranslator.accepts(topic)) return events.map(topic, in.payload());
+        if (HealthTranslator.accepts(topic)) return health.map(topic, in.payload());
+        return measurement(in);
+    }
+
+    /**
+     * After a start, once the backlog is mapped: the alarms raised or cleared while the mapper
+     * was not running ({@link AlarmTranslator#reconcile}), and the health of every service.
+     */
+    @Override
+    public List<BusMessage> reconcile() throws Bus.BusException, InterruptedException {
+        if (bus == null) return List.of();
+        List<BusMessage> out = new ArrayList<>(alarms.reconcile(bus));
+        out.addAll(health.reconcile(bus));
+        return out;
+    }
+
+    private List<BusMessage> measurement(BusMessage in) throws MappingException {
         String child = childId(in.topic());
         ThinEdgeJson.Measurement m;
         try {
@@ -99,9 +156,7 @@ public class C8yMapper implements Mapper {
         byte[] out = toC8yJson(m, child, m.hasTime() ? null : Timestamp.now(clock));
         if (out.length > MAX_PAYLOAD) throw new MappingException(tooLarge(in, out.length));
         List<BusMessage> result = new ArrayList<>(2);
-        if (child != null && children.add(child)) {
-            result.add(BusMessage.of(SMARTREST_UP, SmartRest.line("101", child, child, CHILD_TYPE), 1));
-        }
+        children.register(child, result);
         result.add(new BusMessage(C8Y_MEASUREMENTS, out, 1, false, -1));
         return result;
     }
@@ -172,6 +227,6 @@ public class C8yMapper implements Mapper {
 
     /** The child devices registered since the mapper started. */
     Set<String> children() {
-        return Set.copyOf(children);
+        return children.all();
     }
 }

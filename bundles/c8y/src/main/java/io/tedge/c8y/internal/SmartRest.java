@@ -19,6 +19,15 @@ final class SmartRest {
         return sb.toString();
     }
 
+    /**
+     * A field always in double quotes, an inner double quote doubled: how thin-edge.io 0.12
+     * writes the text of alarms and events and the fields of service monitoring (it quotes
+     * always; the doubling is its {@code sanitize_for_smartrest} and plain CSV).
+     */
+    static String quoted(String value) {
+        return '"' + value.replace("\"", "\"\"") + '"';
+    }
+
     static String field(String value) {
         boolean quote = !value.isEmpty() && (Character.isWhitespace(value.charAt(0))
                 || Character.isWhitespace(value.charAt(value.length() - 1)));

@@ -20,6 +20,8 @@ import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 import javax.net.ssl.KeyManager;
@@ -100,9 +102,12 @@ public final class C8yClient {
         }
 
         URI uploadUrl = uploadUrl(hostPort, tenant);
-        String body = "{\"name\":" + JsonText.quote(deviceId)
-                + ",\"certInPemFormat\":" + JsonText.quote(certPem)
-                + ",\"autoRegistrationEnabled\":true,\"status\":\"ENABLED\"}";
+        Map<String, Object> upload = new LinkedHashMap<>();
+        upload.put("name", deviceId);
+        upload.put("certInPemFormat", certPem);
+        upload.put("autoRegistrationEnabled", true);
+        upload.put("status", "ENABLED");
+        String body = JsonText.object(upload);
         r = send(client, HttpRequest.newBuilder(uploadUrl).timeout(timeout)
                 .header("Authorization", auth)
                 .header("Content-Type", "application/json")

@@ -1,37 +1,56 @@
 package io.tedge.certs.internal;
 
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+
 /**
- * Just enough JSON for the Cumulocity calls: quote a string, and read one string field of the
- * top-level object of a response. Nested values are skipped, not interpreted.
+ * The JSON of the Cumulocity calls, with Jackson (the JSON library of the container, also on
+ * {@code bin/tedge}'s class path): a string literal, an object of fields, and one string field
+ * of the top-level object of a response.
  */
 public final class JsonText {
-    private final String s;
-    private int i;
+    private static final JsonFactory JSON = JsonFactory.builder().build();
 
-    private JsonText(String s) {
-        this.s = s;
+    private JsonText() {
     }
 
     /** A JSON string literal, quotes included. */
     public static String quote(String v) {
-        StringBuilder sb = new StringBuilder(v.length() + 16).append('"');
-        for (int k = 0; k < v.length(); k++) {
-            char c = v.charAt(k);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
+        return write(g -> g.writeString(v));
+    }
+
+    /** A JSON object of strings and booleans, in the map's order. */
+    public static String object(Map<String, ?> fields) {
+        return write(g -> {
+            g.writeStartObject();
+            for (Map.Entry<String, ?> e : fields.entrySet()) {
+                if (e.getValue() instanceof Boolean b) g.writeBooleanField(e.getKey(), b);
+                else g.writeStringField(e.getKey(), String.valueOf(e.getValue()));
             }
+            g.writeEndObject();
+        });
+    }
+
+    private interface Writer {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static String write(Writer w) {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            w.write(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return sb.append('"').toString();
+        return out.toString();
     }
 
     /**
@@ -39,90 +58,20 @@ public final class JsonText {
      * object, the field is missing, or its value is not a string.
      */
     public static String stringField(String json, String field) {
-        if (json == null) return null;
-        try {
-            return new JsonText(json).find(field);
-        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+        if (json == null || json.isEmpty()) return null;
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (name.equals(field)) return v == JsonToken.VALUE_STRING ? p.getText() : null;
+                p.skipChildren();
+            }
             return null;
-        }
-    }
-
-    private String find(String field) {
-        ws();
-        expect('{');
-        ws();
-        if (peek() == '}') return null;
-        while (true) {
-            ws();
-            String key = string();
-            ws();
-            expect(':');
-            ws();
-            if (key.equals(field)) return peek() == '"' ? string() : null;
-            skipValue();
-            ws();
-            char c = s.charAt(i++);
-            if (c == '}') return null;
-            if (c != ',') throw new IllegalArgumentException("expected ','");
-        }
-    }
-
-    private char peek() {
-        return s.charAt(i);
-    }
-
-    private void expect(char c) {
-        if (s.charAt(i++) != c) throw new IllegalArgumentException("expected " + c);
-    }
-
-    private void ws() {
-        while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
-    }
-
-    private String string() {
-        expect('"');
-        StringBuilder sb = new StringBuilder();
-        while (true) {
-            char c = s.charAt(i++);
-            if (c == '"') return sb.toString();
-            if (c != '\\') {
-                sb.append(c);
-                continue;
-            }
-            char e = s.charAt(i++);
-            switch (e) {
-                case 'n' -> sb.append('\n');
-                case 'r' -> sb.append('\r');
-                case 't' -> sb.append('\t');
-                case 'b' -> sb.append('\b');
-                case 'f' -> sb.append('\f');
-                case 'u' -> {
-                    sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                    i += 4;
-                }
-                default -> sb.append(e);
-            }
-        }
-    }
-
-    private void skipValue() {
-        char c = peek();
-        if (c == '"') {
-            string();
-        } else if (c == '{' || c == '[') {
-            int depth = 0;
-            do {
-                char d = peek();
-                if (d == '"') {
-                    string();
-                    continue;
-                }
-                if (d == '{' || d == '[') depth++;
-                else if (d == '}' || d == ']') depth--;
-                i++;
-            } while (depth > 0);
-        } else {
-            while (i < s.length() && ",}] \t\r\n".indexOf(s.charAt(i)) < 0) i++;
+        } catch (JsonProcessingException e) {
+            return null;
+        } catch (IOException e) {
+            return null;
         }
     }
 }

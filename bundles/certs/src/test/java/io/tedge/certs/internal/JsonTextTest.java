@@ -38,4 +38,14 @@ class JsonTextTest {
     void quoteEscapes() {
         assertThat(JsonText.quote("-----BEGIN\nA\"\\\t\u0001")).isEqualTo("\"-----BEGIN\\nA\\\"\\\\\\t\\u0001\"");
     }
+
+    @Test
+    void objectsKeepTheirOrderAndTypes() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("name", "dev\"1");
+        m.put("certInPemFormat", "-----BEGIN CERTIFICATE-----\nAB\n");
+        m.put("autoRegistrationEnabled", true);
+        assertThat(JsonText.object(m)).isEqualTo("{\"name\":\"dev\\\"1\",\"certInPemFormat\":\"-----BEGIN CERTIFICATE-----\\nAB\\n\","
+                + "\"autoRegistrationEnabled\":true}");
+    }
 }

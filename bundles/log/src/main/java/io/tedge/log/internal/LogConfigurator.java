@@ -22,7 +22,8 @@ public class LogConfigurator {
     @Activate
     public LogConfigurator(BundleContext ctx, Map<String, Object> props) {
         this.ctx = ctx;
-        this.interactive = Boolean.parseBoolean(ctx.getProperty("tedge.interactive"));
+        // the shell owns the terminal, or the container is a background job of one: warnings and errors only there
+        this.interactive = Boolean.parseBoolean(ctx.getProperty("tedge.interactive")) || Boolean.parseBoolean(ctx.getProperty("tedge.console.quiet"));
         apply(props);
     }
 

@@ -1,6 +1,7 @@
 package io.tedge.mapper.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,8 @@ import io.tedge.api.Bus;
 import io.tedge.api.BusMessage;
 import io.tedge.api.DurableConsumer;
 import io.tedge.api.Mapper;
+import io.tedge.mapper.thinedge.Reconciler;
+import io.tedge.mapper.thinedge.Retained;
 
 /**
  * The mapper runtime: a whiteboard of {@link Mapper} services. Each mapper gets a thread that
@@ -26,7 +29,13 @@ import io.tedge.api.Mapper;
  * what the mapper returns and only then commits; a {@link Mapper.MappingException} is published
  * as text on {@code tedge/errors}. So a message acknowledged on an input topic is never lost
  * between the local broker and the cloud link, whatever stops or restarts. QoS 0 inputs are
- * mapped live.
+ * mapped live. A mapper that is also a {@link Reconciler} is asked to reconcile once it has
+ * mapped its backlog.
+ *
+ * <p>Health: each mapper is the service {@code tedge-mapper-<name>}, published retained on
+ * {@code tedge/health/tedge-mapper-<name>} up when it starts and down when it stops (see
+ * {@link Health}). When the runtime starts, a {@code tedge-mapper-*} health left up by another
+ * process (the container was killed) is set down with that process's pid, as a last will would.
  */
 @Component(immediate = true, service = {})
 public class MapperRuntime {
@@ -40,6 +49,25 @@ public class MapperRuntime {
     @Activate
     public MapperRuntime(@Reference Bus bus) {
         this.bus = bus;
+        downStale(bus, Clock.systemUTC());
+    }
+
+    /** The {@code tedge-mapper-*} health messages that another process left up become down. */
+    static void downStale(Bus bus, Clock clock) {
+        try {
+            Map<String, byte[]> all = Retained.snapshot(bus, List.of(Health.TOPIC + "+"), Duration.ofSeconds(5));
+            for (Map.Entry<String, byte[]> e : all.entrySet()) {
+                if (!e.getKey().startsWith(Health.TOPIC + "tedge-mapper-")) continue;
+                Health.Status s = Health.read(e.getValue());
+                if (s != null && s.status().equals("up") && s.pid() != Health.PID) {
+                    bus.publish(e.getKey(), Health.payload(s.pid(), "down", clock.millis() / 1000), 1, true);
+                }
+            }
+        } catch (Bus.BusException e) {
+            LOG.warn("Could not check the health left by an earlier run: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -79,18 +107,23 @@ public class MapperRuntime {
         private volatile boolean running = true;
         private DurableConsumer consumer;
         private Bus.Subscription live;
+        private final Health health;
+        private boolean reconciled;
 
         Worker(String name, Mapper mapper) {
             this.name = name;
             this.mapper = mapper;
             this.thread = new Thread(this, "tedge-mapper-" + name);
             thread.setDaemon(true);
+            this.health = new Health(bus, "tedge-mapper-" + name, Clock.systemUTC());
         }
 
         void start() {
             consumer = bus.consumer("mapper-" + name, mapper.inputs());
+            // live: QoS 0 as it is published; the retained messages a new subscription gets first
+            // are the broker's state, not news (a Reconciler compares them in reconcile())
             live = bus.subscribe(mapper.inputs(), m -> {
-                if (m.qos() == 0 && running) {
+                if (m.qos() == 0 && !m.retained() && running) {
                     try {
                         handle(m);
                     } catch (Bus.BusException e) {
@@ -99,6 +132,7 @@ public class MapperRuntime {
                 }
             });
             thread.start();
+            health.start();
         }
 
         void stop() {
@@ -111,6 +145,7 @@ public class MapperRuntime {
                 Thread.currentThread().interrupt();
             }
             consumer.close();
+            health.close();
         }
 
         @Override
@@ -121,6 +156,10 @@ public class MapperRuntime {
                     for (BusMessage m : batch) {
                         handle(m);
                         consumer.commit(m.position());
+                    }
+                    if (!reconciled && batch.size() < 200) {
+                        reconcile();
+                        reconciled = true;
                     }
                 } catch (InterruptedException e) {
                     return;
@@ -146,6 +185,31 @@ public class MapperRuntime {
             }
         }
 
+        /** Asks a {@link Reconciler} mapper for what the cloud missed; publishes it. */
+        private void reconcile() throws Bus.BusException {
+            if (!(mapper instanceof Reconciler r)) return;
+            List<BusMessage> outs;
+            try {
+                synchronized (mapper) {
+                    outs = r.reconcile();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                LOG.warn("Mapper '{}' could not reconcile its state: {}", name, e.toString());
+                return;
+            }
+            publishAll(outs);
+            if (!outs.isEmpty()) LOG.info("Mapper '{}' reconciled: {} message(s)", name, outs.size());
+        }
+
+        private void publishAll(List<BusMessage> outs) throws Bus.BusException {
+            for (BusMessage o : outs) {
+                bus.publish(o.topic(), o.payload(), Math.max(o.qos(), 1), o.retained()); // outputs are journaled: QoS 1 at least
+            }
+        }
+
         private void handle(BusMessage m) throws Bus.BusException {
             List<BusMessage> outs;
             try {
@@ -160,9 +224,7 @@ public class MapperRuntime {
                 bus.publish(ERRORS, ("Mapper " + name + " failed on " + m.topic() + ": " + e).getBytes(StandardCharsets.UTF_8), 1, false);
                 return;
             }
-            for (BusMessage o : outs) {
-                bus.publish(o.topic(), o.payload(), Math.max(o.qos(), 1), o.retained()); // outputs are journaled: QoS 1 at least
-            }
+            publishAll(outs);
         }
     }
 }

@@ -12,7 +12,6 @@ import java.util.Set;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -188,25 +187,7 @@ public final class ThinEdgeJson {
 
     /** {@code "text"} with Rust's debug escapes, as thin-edge.io quotes values in its errors. */
     static String quote(String text) {
-        StringBuilder sb = new StringBuilder(text.length() + 2).append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        sb.append("\\u{").append(Integer.toHexString(c)).append('}');
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return SerdeText.quote(text);
     }
 
     /** One parse: the payload, and the positions used in error messages. */
@@ -314,19 +295,8 @@ public final class ThinEdgeJson {
             }
         }
 
-        /** The value as serde describes an unexpected one. */
         private static String describe(JsonParser p, JsonToken t) throws IOException {
-            return switch (t) {
-                case VALUE_STRING -> "string " + quote(p.getText());
-                case VALUE_TRUE -> "boolean `true`";
-                case VALUE_FALSE -> "boolean `false`";
-                case VALUE_NULL -> "null";
-                case VALUE_NUMBER_INT -> "integer `" + p.getText() + "`";
-                case VALUE_NUMBER_FLOAT -> "floating point `" + p.getText() + "`";
-                case START_ARRAY -> "sequence";
-                case START_OBJECT -> "map";
-                default -> t.asString() == null ? t.name() : t.asString();
-            };
+            return SerdeText.describe(p, t);
         }
 
         private static String kind(JsonToken t) {
@@ -349,100 +319,25 @@ public final class ThinEdgeJson {
             return false;
         }
 
-        /** Byte offset where the current token starts. */
         private static int start(JsonParser p) {
-            return (int) p.currentTokenLocation().getByteOffset();
+            return SerdeText.start(p);
         }
 
-        /** Bytes read once the token at the parser is read (containers: their first byte only). */
         private int end(JsonParser p, JsonToken t) throws IOException {
-            int s = start(p);
-            return switch (t) {
-                case VALUE_STRING -> stringEnd(s);
-                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE, VALUE_NULL -> s + p.getText().length();
-                default -> s + 1;
-            };
+            return SerdeText.end(in, p, t);
         }
 
-        /** The offset just after the JSON string that starts (with its quote) at {@code start}. */
         private int stringEnd(int start) {
-            int i = start + 1;
-            while (i < in.length) {
-                byte b = in[i];
-                if (b == '\\') {
-                    i += 2;
-                } else if (b == '"') {
-                    return i + 1;
-                } else {
-                    i++;
-                }
-            }
-            return in.length;
+            return SerdeText.stringEnd(in, start);
         }
 
         private int skipWhitespace(int from) {
-            int i = from;
-            while (i < in.length && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r')) i++;
-            return i;
+            return SerdeText.skipWhitespace(in, from);
         }
 
-        /** Maps a Jackson error to serde's words, at Jackson's position. */
         private InvalidThinEdgeJson syntaxError(JsonProcessingException e, JsonParser p) {
-            JsonLocation loc = e.getLocation() != null ? e.getLocation() : p.currentLocation();
-            long offset = loc == null ? -1 : loc.getByteOffset();
-            if (offset < 0 && loc != null) offset = offsetOf(loc.getLineNr(), loc.getColumnNr());
-            String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
-            boolean eof = message.contains("end-of-input");
-            int consumed = eof || offset < 0 || offset >= in.length ? in.length : (int) offset + 1;
-            if (!eof && message.startsWith("Non-standard token '")) {
-                // Jackson points after such a token; serde (and so thin-edge.io) at its first character
-                int close = message.indexOf('\'', 20);
-                if (close > 20) consumed = Math.max(1, consumed - (close - 20));
-            }
-            return error(reason(message, eof), consumed);
-        }
-
-        private static String reason(String message, boolean eof) {
-            if (eof) {
-                if (message.contains("close marker for Object")) return "EOF while parsing an object";
-                if (message.contains("close marker for Array")) return "EOF while parsing a list";
-                if (message.contains("VALUE_STRING") || message.contains("in field name")) return "EOF while parsing a string";
-                return "EOF while parsing a value";
-            }
-            if (message.startsWith("Unrecognized token") || message.contains("expected a valid value")
-                    || message.startsWith("Non-standard token")) {
-                return "expected value";
-            }
-            if (message.contains("comma to separate Object entries")) return "expected `,` or `}`";
-            if (message.contains("comma to separate Array entries")) return "expected `,` or `]`";
-            if (message.contains("a colon to separate field name and value")) return "expected `:`";
-            if (message.contains("double-quote to start field name")) {
-                return message.startsWith("Unexpected character ('}'") ? "trailing comma" : "key must be a string";
-            }
-            if (message.startsWith("Unexpected close marker")) {
-                return message.contains("expected '}'") ? "expected `,` or `}`" : "expected `,` or `]`";
-            }
-            if (message.startsWith("Illegal unquoted character")) {
-                return "control character (\\u0000-\\u001F) found while parsing a string";
-            }
-            if (message.contains("character escape") || message.contains("escape sequence")) return "invalid escape";
-            if (message.contains("numeric value") || message.startsWith("Invalid numeric value")) return "invalid number";
-            message = message.replaceAll(", from `[^`]*`", "");
-            int cut = message.indexOf(" (start marker at");
-            if (cut < 0) cut = message.indexOf(" (for ");
-            if (cut < 0) cut = message.indexOf('\n');
-            return cut < 0 ? message : message.substring(0, cut);
-        }
-
-        private long offsetOf(int line, int column) {
-            if (line < 1 || column < 1) return -1;
-            int l = 1;
-            int i = 0;
-            while (i < in.length && l < line) {
-                if (in[i] == '\n') l++;
-                i++;
-            }
-            return i + column - 1L;
+            SerdeText.Located l = SerdeText.syntaxError(in, e, p);
+            return error(l.reason(), l.consumed());
         }
 
         /**
@@ -450,68 +345,18 @@ public final class ThinEdgeJson {
          * and the input from that byte on.
          */
         private InvalidThinEdgeJson error(String reason, int consumed) {
-            int end = Math.min(Math.max(consumed, 0), in.length);
-            int line = 1;
-            int lineStart = 0;
-            for (int i = 0; i < end; i++) {
-                if (in[i] == '\n') {
-                    line++;
-                    lineStart = i + 1;
-                }
-            }
-            int column = end - lineStart;
-            int from = Math.min(lineStart + Math.max(column - 1, 0), in.length);
-            String excerpt = new String(in, from, in.length - from, StandardCharsets.UTF_8);
-            if (excerpt.codePointCount(0, excerpt.length()) > EXCERPT_CHARS) {
-                excerpt = excerpt.substring(0, excerpt.offsetByCodePoints(0, EXCERPT_CHARS));
-            }
-            return new InvalidThinEdgeJson("Invalid JSON: " + reason + " at line " + line + " column " + column + ": `" + excerpt + "`");
+            SerdeText.Position at = SerdeText.position(in, consumed);
+            return new InvalidThinEdgeJson("Invalid JSON: " + reason + " at " + at.text() + ": `"
+                    + SerdeText.excerpt(in, at.lastByte(), EXCERPT_CHARS) + "`");
         }
 
         /** Rejects a payload that is not UTF-8, with thin-edge.io 0.2.0's text. */
         private void checkUtf8() throws InvalidThinEdgeJson {
-            int i = 0;
-            int n = in.length;
-            while (i < n) {
-                int b = in[i] & 0xff;
-                if (b < 0x80) {
-                    i++;
-                    continue;
-                }
-                int width;
-                int lo = 0x80;
-                int hi = 0xbf;
-                if (b >= 0xc2 && b <= 0xdf) {
-                    width = 2;
-                } else if (b >= 0xe0 && b <= 0xef) {
-                    width = 3;
-                    if (b == 0xe0) lo = 0xa0;
-                    if (b == 0xed) hi = 0x9f;
-                } else if (b >= 0xf0 && b <= 0xf4) {
-                    width = 4;
-                    if (b == 0xf0) lo = 0x90;
-                    if (b == 0xf4) hi = 0x8f;
-                } else {
-                    throw utf8Error(i, 1);
-                }
-                for (int k = 1; k < width; k++) {
-                    if (i + k >= n) throw utf8Error(i, 0);
-                    int c = in[i + k] & 0xff;
-                    if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xbf)) throw utf8Error(i, k);
-                }
-                i += width;
-            }
-        }
-
-        /** {@code length} 0: the input ends inside a sequence. */
-        private InvalidThinEdgeJson utf8Error(int index, int length) {
-            String valid = new String(in, 0, index, StandardCharsets.UTF_8);
-            if (valid.codePointCount(0, valid.length()) > EXCERPT_CHARS) {
-                valid = valid.substring(0, valid.offsetByCodePoints(0, EXCERPT_CHARS));
-            }
-            String what = length == 0 ? "incomplete utf-8 byte sequence from index " + index
-                    : "invalid utf-8 sequence of " + length + " bytes from index " + index;
-            return new InvalidThinEdgeJson("Invalid UTF8: " + what + ": " + valid + "...");
+            int[] index = new int[1];
+            String what = SerdeText.utf8Error(in, index);
+            if (what == null) return;
+            String valid = SerdeText.prefix(new String(in, 0, index[0], StandardCharsets.UTF_8), EXCERPT_CHARS);
+            throw new InvalidThinEdgeJson("Invalid UTF8: " + what + ": " + valid + "...");
         }
     }
 }

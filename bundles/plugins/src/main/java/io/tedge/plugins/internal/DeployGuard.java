@@ -79,15 +79,25 @@ public class DeployGuard implements ArtifactInstaller {
         }
     }
 
-    private Path deployDir() {
+    private java.util.List<Path> deployDir() {
+        return deployDirs(ctx);
+    }
+
+    /** The folders FileInstall watches: felix.fileinstall.dir is a comma-separated list (deploy/ and <config dir>/deploy). */
+    static java.util.List<Path> deployDirs(BundleContext ctx) {
         String d = ctx.getProperty("felix.fileinstall.dir");
-        return d == null ? null : Path.of(d).toAbsolutePath().normalize();
+        java.util.List<Path> dirs = new java.util.ArrayList<>();
+        if (d != null) {
+            for (String one : d.split(",")) {
+                if (!one.isBlank()) dirs.add(Path.of(one.trim()).toAbsolutePath().normalize());
+            }
+        }
+        return dirs;
     }
 
     @Override
     public boolean canHandle(File artifact) {
-        Path dir = deployDir();
-        boolean mine = artifact.getName().endsWith(".jar") && dir != null && dir.equals(artifact.toPath().toAbsolutePath().normalize().getParent());
+        boolean mine = artifact.getName().endsWith(".jar") && deployDir().contains(artifact.toPath().toAbsolutePath().normalize().getParent());
         boolean handle = mine && required();
         LOG.debug("canHandle {}: {}", artifact, handle);
         return handle;

@@ -127,9 +127,8 @@ public class PluginInventory {
                 row(g, "mapper", name, r.getBundle(), null, bus.backlog("mapper-" + name));
                 if (r.getBundle() != null) listed.add(r.getBundle().getBundleId());
             }
-            String deploy = ctx.getProperty("felix.fileinstall.dir");
-            if (deploy != null) {
-                String prefix = new java.io.File(deploy).getAbsoluteFile().toURI().normalize().toString();
+            for (java.nio.file.Path deploy : deployDirs()) {
+                String prefix = deploy.toFile().toURI().normalize().toString();
                 for (Bundle b : ctx.getBundles()) {
                     if (!listed.contains(b.getBundleId()) && b.getLocation().startsWith(prefix)) row(g, "bundle", "-", b, null, -1);
                 }
@@ -161,10 +160,18 @@ public class PluginInventory {
         String beginning = ctx.getProperty("org.osgi.framework.startlevel.beginning");
         int level = ctx.getBundle(0).adapt(org.osgi.framework.startlevel.FrameworkStartLevel.class).getStartLevel();
         if (beginning != null && level < Integer.parseInt(beginning.trim())) return false;
-        String deploy = ctx.getProperty("felix.fileinstall.dir");
-        if (deploy == null) return true;
-        java.nio.file.Path dir = java.nio.file.Path.of(deploy).toAbsolutePath().normalize();
         java.util.Map<String, String> refused = guard.refused();
+        for (java.nio.file.Path dir : deployDirs()) {
+            if (!settled(dir, refused)) return false;
+        }
+        return true;
+    }
+
+    private java.util.List<java.nio.file.Path> deployDirs() {
+        return DeployGuard.deployDirs(ctx);
+    }
+
+    private boolean settled(java.nio.file.Path dir, java.util.Map<String, String> refused) {
         try (java.nio.file.DirectoryStream<java.nio.file.Path> ds = java.nio.file.Files.newDirectoryStream(dir, "*.jar")) {
             for (java.nio.file.Path jar : ds) {
                 if (refused.containsKey(jar.getFileName().toString())) continue;

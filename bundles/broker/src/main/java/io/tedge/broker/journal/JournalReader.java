@@ -1,0 +1,157 @@
+package io.tedge.broker.journal;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.tedge.api.BusMessage;
+
+/**
+ * A sequential reader of the journal's durable records from a position. Not thread safe.
+ * Returns messages with their position (the offset after the record). A position in a segment
+ * that was deleted meanwhile (journal full) jumps to the oldest record still kept.
+ *
+ * <p>Reads are positional on the journal's shared channels, with a 64 KiB read-ahead: readers go
+ * forward, so one pread serves many small records.
+ */
+public final class JournalReader implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(JournalReader.class);
+    private static final int HEADER = Journal.HEADER;
+
+    private final Journal journal;
+    private long pos;
+    private final ByteBuffer head = ByteBuffer.allocate(HEADER);
+    private ByteBuffer body = ByteBuffer.allocate(1024);
+    private final CRC32C crc = new CRC32C();
+    private long skippedCorrupt;
+    private final ByteBuffer ahead = ByteBuffer.allocate(64 * 1024);
+    private Segment aheadSeg;
+    private long aheadStart = -1;
+    private int aheadLen;
+
+    JournalReader(Journal journal, long from) {
+        this.journal = journal;
+        seek(from);
+    }
+
+    public void seek(long p) {
+        pos = Math.max(p, journal.start());
+    }
+
+    public long position() {
+        return pos;
+    }
+
+    /** Messages lost to a corrupt record (skipped to the next segment). */
+    public long skippedCorrupt() {
+        return skippedCorrupt;
+    }
+
+    /** Fills dst with the bytes at the global position, which lie before segEnd. */
+    private void read(Segment seg, ByteBuffer dst, long at, long segEnd) throws IOException {
+        int need = dst.remaining();
+        if (aheadSeg != seg || at < aheadStart || at + need > aheadStart + aheadLen) {
+            if (need > ahead.capacity()) {
+                final int dstStart = dst.position();
+                seg.io(ch -> {
+                    dst.position(dstStart);
+                    Journal.readFully(ch, dst, at - seg.base);
+                    return null;
+                });
+                return;
+            }
+            final int n = (int) Math.max(need, Math.min(ahead.capacity(), segEnd - at));
+            aheadSeg = null;
+            seg.io(ch -> {
+                ahead.clear().limit(n);
+                Journal.readFully(ch, ahead, at - seg.base);
+                return null;
+            });
+            aheadSeg = seg;
+            aheadStart = at;
+            aheadLen = n;
+        }
+        dst.put(ahead.array(), (int) (at - aheadStart), need);
+    }
+
+    /** The next durable record, or null at the end. */
+    public BusMessage next() throws IOException {
+        while (true) {
+            long limit = journal.end();
+            if (pos >= limit) return null;
+            Segment seg = journal.segmentFor(pos);
+            if (seg == null) return null;
+            if (pos < seg.base) pos = seg.base; // dropped data: jump to the oldest kept
+            long segEnd = Math.min(seg.end(), limit);
+            if (pos >= segEnd) {
+                if (journal.isLast(seg) || segEnd >= limit) return null;
+                pos = seg.end();
+                continue;
+            }
+            if (pos + HEADER > segEnd) {
+                skipCorrupt(seg, "truncated record header");
+                continue;
+            }
+            head.clear();
+            try {
+                read(seg, head, pos, segEnd);
+            } catch (ClosedChannelException e) {
+                if (journal.isClosed()) return null;
+                if (seg.deleted) continue; // deleted under us: the next round jumps past it
+                throw e;
+            }
+            head.flip();
+            int len = head.getInt();
+            int sum = head.getInt();
+            if (len < 3 || len > Journal.MAX_RECORD || pos + HEADER + len > segEnd) {
+                skipCorrupt(seg, "bad record length " + len);
+                continue;
+            }
+            if (body.capacity() < len) body = ByteBuffer.allocate(Math.max(len, Math.min(body.capacity() * 2, Journal.MAX_RECORD)));
+            body.clear().limit(len);
+            try {
+                read(seg, body, pos + HEADER, segEnd);
+            } catch (ClosedChannelException e) {
+                if (journal.isClosed()) return null;
+                if (seg.deleted) continue;
+                throw e;
+            }
+            body.flip();
+            crc.reset();
+            crc.update(body.array(), 0, len);
+            if ((int) crc.getValue() != sum) {
+                skipCorrupt(seg, "checksum mismatch");
+                continue;
+            }
+            byte flags = body.get(0);
+            int tl = body.getShort(1) & 0xffff;
+            if (3 + tl > len) {
+                skipCorrupt(seg, "bad topic length");
+                continue;
+            }
+            String topic = new String(body.array(), 3, tl, StandardCharsets.UTF_8);
+            byte[] payload = new byte[len - 3 - tl];
+            System.arraycopy(body.array(), 3 + tl, payload, 0, payload.length);
+            if (body.capacity() > 64 * 1024) body = ByteBuffer.allocate(1024); // do not keep a large record's buffer
+            pos += HEADER + len;
+            return new BusMessage(topic, payload, flags & 3, (flags & 4) != 0, pos);
+        }
+    }
+
+    private void skipCorrupt(Segment seg, String why) {
+        LOG.error("Corrupt journal record at position {} in {} ({}): skipping the rest of this segment", pos, seg.path.getFileName(), why);
+        skippedCorrupt++;
+        pos = seg.end();
+    }
+
+    @Override
+    public void close() {
+        // nothing held: reads are positional on shared channels
+    }
+}

@@ -1,0 +1,120 @@
+package io.tedge.mapper.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.tedge.api.BusMessage;
+import io.tedge.api.Mapper;
+import io.tedge.mapper.thinedge.Reconciler;
+
+/** The runtime's health of each mapper, its reconcile call, and the health a killed container left up. */
+class MapperRuntimeTest {
+    @TempDir
+    Path dir;
+    JournalBus bus;
+    final List<BusMessage> seen = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void bus() throws Exception {
+        bus = new JournalBus(dir);
+        bus.subscribe(List.of("#"), seen::add);
+    }
+
+    @AfterEach
+    void close() {
+        bus.close();
+    }
+
+    /** Echoes tedge/in to tedge/out; reconciles by publishing one message. */
+    static final class Echo implements Mapper, Reconciler {
+        final AtomicInteger reconciles = new AtomicInteger();
+        volatile int mappedBeforeReconcile = -1;
+        final AtomicInteger mapped = new AtomicInteger();
+
+        @Override
+        public List<String> inputs() {
+            return List.of("tedge/in");
+        }
+
+        @Override
+        public List<BusMessage> map(BusMessage in) {
+            mapped.incrementAndGet();
+            return List.of(BusMessage.of("tedge/out", in.text(), 1));
+        }
+
+        @Override
+        public List<BusMessage> reconcile() {
+            if (reconciles.incrementAndGet() == 1) mappedBeforeReconcile = mapped.get();
+            return List.of(BusMessage.of("tedge/reconciled", "yes", 1));
+        }
+    }
+
+    private BusMessage await(Predicate<BusMessage> p) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < end) {
+            for (BusMessage m : seen) if (p.test(m)) return m;
+            Thread.sleep(10);
+        }
+        throw new AssertionError("not seen; got " + seen);
+    }
+
+    @Test
+    void healthUpAndDownReconcileAfterTheBacklog() throws Exception {
+        // a backlog for the mapper's durable consumer, made before it runs
+        try (var c = bus.consumer("mapper-echo", List.of("tedge/in"))) {
+            c.commit(-1);
+        }
+        for (int i = 0; i < 5; i++) bus.publish("tedge/in", ("m" + i).getBytes(StandardCharsets.UTF_8), 1, false);
+        MapperRuntime runtime = new MapperRuntime(bus);
+        Echo echo = new Echo();
+        runtime.addMapper(echo, Map.of(Mapper.NAME, "echo"));
+        await(m -> m.topic().equals("tedge/health/tedge-mapper-echo") && m.text().contains("\"status\":\"up\""));
+        await(m -> m.topic().equals("tedge/reconciled"));
+        assertThat(echo.mappedBeforeReconcile).isEqualTo(5);
+        long ups = seen.stream().filter(m -> m.topic().equals("tedge/health/tedge-mapper-echo")).count();
+        bus.publish("tedge/health-check/tedge-mapper-echo", new byte[0], 0, false);
+        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (seen.stream().filter(m -> m.topic().equals("tedge/health/tedge-mapper-echo")).count() == ups && System.nanoTime() < end) Thread.sleep(10);
+        assertThat(seen.stream().filter(m -> m.topic().equals("tedge/health/tedge-mapper-echo")).count()).isGreaterThan(ups);
+        runtime.removeMapper(echo);
+        assertThat(bus.broker.retained("tedge/health/tedge-mapper-echo").text()).contains("\"status\":\"down\"");
+        assertThat(echo.reconciles.get()).isEqualTo(1);
+        runtime.deactivate();
+    }
+
+    @Test
+    void retainedQos0MessagesAreStateNotNewsAndAreNotMappedAgainAtAStart() throws Exception {
+        bus.publish("tedge/in", "old".getBytes(StandardCharsets.UTF_8), 0, true);
+        MapperRuntime runtime = new MapperRuntime(bus);
+        Echo echo = new Echo();
+        runtime.addMapper(echo, Map.of(Mapper.NAME, "echo"));
+        await(m -> m.topic().equals("tedge/reconciled"));
+        bus.publish("tedge/in", "new".getBytes(StandardCharsets.UTF_8), 0, true);
+        await(m -> m.topic().equals("tedge/out"));
+        assertThat(seen.stream().filter(m -> m.topic().equals("tedge/out")).map(BusMessage::text)).containsExactly("new");
+        runtime.deactivate();
+    }
+
+    @Test
+    void healthLeftUpByAnotherProcessIsSetDownWithItsPid() throws Exception {
+        bus.publish("tedge/health/tedge-mapper-gone", "{\"pid\":999999,\"status\":\"up\",\"time\":1}".getBytes(StandardCharsets.UTF_8), 1, true);
+        bus.publish("tedge/health/other-service", "{\"pid\":999999,\"status\":\"up\",\"time\":1}".getBytes(StandardCharsets.UTF_8), 1, true);
+        MapperRuntime runtime = new MapperRuntime(bus);
+        assertThat(bus.broker.retained("tedge/health/tedge-mapper-gone").text()).startsWith("{\"pid\":999999,\"status\":\"down\",\"time\":");
+        assertThat(bus.broker.retained("tedge/health/other-service").text()).contains("\"up\"");
+        runtime.deactivate();
+    }
+}
