@@ -95,7 +95,7 @@ public class C8yHttp implements OperationsHttp {
 
     /** Settings from tedge.toml. */
     public record Settings(String deviceId, String endpoint, Path roots, String problem, List<String> tenantHosts) {
-        static Settings of(Map<String, Object> config) {
+        public static Settings of(Map<String, Object> config) {
             String id = str(config, "device.id");
             String http = str(config, "c8y.http");
             String url = str(config, "c8y.url");
@@ -155,7 +155,8 @@ public class C8yHttp implements OperationsHttp {
         this(bus, Settings.of(config), Duration.ofSeconds(20), Clock.systemUTC(), 2000);
     }
 
-    C8yHttp(Bus bus, Settings settings, Duration jwtTimeout, Clock clock, long retryMillis) {
+    /** With explicit settings, token wait, clock and first download retry pause (tests). */
+    public C8yHttp(Bus bus, Settings settings, Duration jwtTimeout, Clock clock, long retryMillis) {
         this.bus = bus;
         this.settings = settings;
         this.jwtTimeout = jwtTimeout;

@@ -50,6 +50,7 @@ import io.tedge.api.BusMessage;
 import io.tedge.api.CloudConnected;
 import io.tedge.api.ConfigKey;
 import io.tedge.api.DurableConsumer;
+import io.tedge.c8y.internal.C8yHttp;
 
 /**
  * Device management from Cumulocity (thin-edge.io 0.12's c8y mapper operations, with the
@@ -131,8 +132,9 @@ public class C8yOperations {
 
     @Activate
     public C8yOperations(@Reference(name = "connected", target = "(tedge.cloud=c8y)") CloudConnected connected,
-            @Reference(name = "bus") Bus bus, Map<String, Object> props) {
+            @Reference(name = "bus") Bus bus, @Reference(name = "http") C8yHttp http, Map<String, Object> props) {
         this(bus, props, Clock.systemUTC());
+        if (deviceId != null) setHttp(http);
         start();
     }
 
@@ -147,12 +149,7 @@ public class C8yOperations {
         this.pluginDir = configDir.resolve("c8y");
         this.logsDir = Path.of(str(props, "logs.path", configDir.resolve("logs").toString())).resolve("agent");
         this.stateDir = OperationState.dir(Path.of(str(props, "data.path", configDir.resolve("data").toString())));
-        List<String> hosts = new ArrayList<>();
-        for (String k : List.of("c8y.url", "c8y.http")) {
-            String v = str(props, k, null);
-            if (v != null && !v.isBlank()) hosts.add(host(v));
-        }
-        this.tenantHosts = List.copyOf(hosts);
+        this.tenantHosts = C8yHttp.Settings.of(props).tenantHosts();
         this.custom = new ThreadPoolExecutor(MAX_RUNNING, MAX_RUNNING, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(MAX_QUEUED),
                 r -> {
                     Thread t = new Thread(r, "c8y-custom-operation");
@@ -682,12 +679,6 @@ public class C8yOperations {
         } catch (Bus.BusException e) {
             LOG.error("Cannot publish on {}: {}", m.topic(), e.getMessage());
         }
-    }
-
-    static String host(String hostPort) {
-        String h = hostPort.trim();
-        int colon = h.lastIndexOf(':');
-        return (colon > 0 && h.indexOf(':') == colon ? h.substring(0, colon) : h).toLowerCase();
     }
 
     private static String str(Map<String, Object> props, String key, String dflt) {
