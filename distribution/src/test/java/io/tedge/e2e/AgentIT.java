@@ -15,8 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent in the running container, through its local command topics: restart with a test
- * reboot command that restarts the container, software operations with a test plug-in and with
- * the real apt plug-in, and a restart of the container while a software update runs.
+ * reboot command that restarts the container, software operations with a test plug-in, and a
+ * restart of the container while a software update runs. The real apt plug-in is exercised
+ * through Cumulocity, in {@link C8yOperationsIT}.
  */
 class AgentIT {
     @TempDir
@@ -161,34 +162,6 @@ class AgentIT {
                         return false;
                     }
                 });
-            }
-        }
-    }
-
-    /** On CI (root, Debian): the shipped apt plug-in lists, installs and removes a small package. */
-    @Test
-    void theAptPluginInstallsAndRemovesAPackage() throws Exception {
-        Path cfg = dir.resolve("etc");
-        int port = Agent.freePort();
-        try (Agent a = agent(cfg, port)) {
-            a.startAndWait();
-            Agent.await("the apt plug-in installed", Duration.ofSeconds(30), () -> Files.isExecutable(cfg.resolve("sm-plugins/apt")));
-            try (Local c = client(port, "apt-test")) {
-                publish(c, "tedge/commands/req/software/list", "{\"id\":\"l1\"}");
-                c.await("tedge/commands/res/software/list {\"id\":\"l1\",\"status\":\"executing\"}", 60);
-                assertThat(c.await("tedge/commands/res/software/list", 120)).contains("\"type\":\"apt\"", "{\"name\":\"dpkg\",\"version\":\"");
-
-                publish(c, "tedge/commands/req/software/update", "{\"id\":\"a1\",\"updateList\":[{\"type\":\"apt\",\"modules\":["
-                        + "{\"name\":\"hello\",\"action\":\"install\"}]}]}");
-                c.await("tedge/commands/res/software/update {\"id\":\"a1\",\"status\":\"executing\"}", 60);
-                assertThat(c.await("tedge/commands/res/software/update", 600)).contains("\"id\":\"a1\",\"status\":\"successful\"", "{\"name\":\"hello\",\"version\":\"");
-                assertThat(Agent.exec(java.util.List.of("dpkg-query", "-W", "hello"), Duration.ofSeconds(30)).code()).isZero();
-
-                publish(c, "tedge/commands/req/software/update", "{\"id\":\"a2\",\"updateList\":[{\"type\":\"apt\",\"modules\":["
-                        + "{\"name\":\"hello\",\"action\":\"remove\"}]}]}");
-                c.await("tedge/commands/res/software/update {\"id\":\"a2\",\"status\":\"executing\"}", 60);
-                String done = c.await("tedge/commands/res/software/update", 600);
-                assertThat(done).contains("\"id\":\"a2\",\"status\":\"successful\"").doesNotContain("{\"name\":\"hello\"");
             }
         }
     }

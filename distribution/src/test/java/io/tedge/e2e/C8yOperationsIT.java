@@ -34,7 +34,8 @@ import io.tedge.testkit.TestPki;
  * Cumulocity stand-ins (MQTT and HTTPS), operations sent on {@code s/ds} as the cloud would, the
  * status lines and REST calls recorded there. One container is shared by the scenarios, in order:
  * registration, a software update with a test plug-in (module downloaded from the tenant with the
- * JWT, the list PUT with {@code ::type} versions) and a failing one, configuration upload and
+ * JWT, the list PUT with {@code ::type} versions) and a failing one, the real apt plug-in (on
+ * Debian as root: installs and removes {@code hello}), configuration upload and
  * download, a log request, custom operations that succeed, fail and time out, a restart whose
  * test reboot command restarts the container, and a restart of the container while a software
  * update runs.
@@ -81,6 +82,9 @@ class C8yOperationsIT {
         });
         C8yIT.ok(agent.tedge("connect", "c8y"));
         cloud.awaitConnected(DEVICE, T);
+        // the agent puts its apt plug-in in a new sm-plugins folder (on Debian); plug-ins are found again for each operation
+        Agent.await("the apt plug-in installed", T, () -> Files.isExecutable(cfg.resolve("sm-plugins/apt")));
+        Files.copy(dir.resolve("test-plugin"), cfg.resolve("sm-plugins/test"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
     }
 
     @AfterAll
@@ -103,7 +107,7 @@ class C8yOperationsIT {
         // a plug-in keeping its packages in a file; an installed file is kept as installed-<name>; "slow" takes minutes, "bad" fails
         Path db = cfg.resolve("packages.tsv");
         Files.writeString(db, "base\t1.0\n");
-        script(cfg.resolve("sm-plugins/test"), "cmd=$1; shift\ncase $cmd in\n"
+        script(dir.resolve("test-plugin"), "cmd=$1; shift\ncase $cmd in\n"
                 + "  list) cat " + db + " ;;\n  prepare|finalize) ;;\n  update-list) exit 1 ;;\n"
                 + "  install) [ \"$1\" = bad ] && { echo 'bad is broken' >&2; exit 2; }\n"
                 + "    [ \"$1\" = slow ] && exec sleep 120\n"
@@ -149,9 +153,13 @@ class C8yOperationsIT {
 
     /** The first line from the device received at or after index {@code from} that matches. */
     private static SmartRestLine after(int from, Predicate<String> match) throws InterruptedException {
+        return after(from, T, match);
+    }
+
+    private static SmartRestLine after(int from, Duration timeout, Predicate<String> match) throws InterruptedException {
         SmartRestLine[] found = new SmartRestLine[1];
         try {
-            Agent.await("a SmartREST line that matches", T, () -> {
+            Agent.await("a SmartREST line that matches", timeout, () -> {
                 List<SmartRestLine> all = cloud.smartRestLines();
                 for (SmartRestLine l : all.subList(Math.min(from, all.size()), all.size())) {
                     if (l.device().equals(DEVICE) && l.child() == null && match.test(l.line())) {
@@ -172,9 +180,18 @@ class C8yOperationsIT {
         return cloud.smartRestLines().size();
     }
 
-    private static String softwareList() {
+    /** {@code <name> <version>} of the modules of a type in the device's c8y_SoftwareList, as the last PUT left it. */
+    private static List<String> software(String type) {
         Object l = rest.managedObject(rest.idOf(DEVICE)).get("c8y_SoftwareList");
-        return l == null ? "" : l.toString();
+        List<String> out = new java.util.ArrayList<>();
+        if (l instanceof List<?> modules) {
+            for (Object o : modules) {
+                Map<?, ?> m = (Map<?, ?>) o;
+                String v = String.valueOf(m.get("version"));
+                if (v.endsWith("::" + type)) out.add(m.get("name") + " " + v.substring(0, v.length() - type.length() - 2));
+            }
+        }
+        return out;
     }
 
     private static long puts() {
@@ -189,7 +206,7 @@ class C8yOperationsIT {
         after(0, l -> l.equals("118,app"));
         after(0, l -> l.equals("119,app,c8y-configuration-plugin"));
         // once the agent is up, its software list goes to the device's managed object over HTTPS
-        Agent.await("the software list PUT", T, () -> softwareList().contains("{name=base, version=1.0::test, url=}"));
+        Agent.await("the software list PUT", T, () -> software("apt").stream().anyMatch(m -> m.startsWith("dpkg ")));
         C8yHttpStandIn.Request put = rest.requests().stream().filter(r -> r.method().equals("PUT")).findFirst().orElseThrow();
         assertThat(put.path()).isEqualTo("/inventory/managedObjects/" + rest.idOf(DEVICE));
         assertThat(validJwt(put.header("Authorization").substring("Bearer ".length()))).isTrue();
@@ -198,13 +215,14 @@ class C8yOperationsIT {
     @Test
     @Order(2)
     void aSoftwareUpdateWithATestPluginThenAFailingOne() throws Exception {
-        Agent.await("the first software list", T, () -> !softwareList().isEmpty());
+        Agent.await("the first software list", T, () -> !software("apt").isEmpty());
         String url = rest.putBinary("nodered module\n".getBytes(StandardCharsets.UTF_8));
         int from = mark();
         assertThat(cloud.sendOperation(DEVICE, "528," + DEVICE + ",nodered,1.0.0::test," + url + ",install,base,::test,,delete")).isTrue();
         after(from, l -> l.equals("501,c8y_SoftwareUpdate"));
         after(from, l -> l.equals("503,c8y_SoftwareUpdate,"));
-        assertThat(softwareList()).isEqualTo("[{name=nodered, version=1.0.0::test, url=}]");
+        assertThat(software("test")).containsExactly("nodered 1.0.0");
+        assertThat(software("apt")).anyMatch(m -> m.startsWith("dpkg "));
         // the module came from the tenant, with the device's JWT
         C8yHttpStandIn.Request get = rest.requests().stream().filter(r -> url.endsWith(r.path())).findFirst().orElseThrow();
         assertThat(validJwt(get.header("Authorization").substring("Bearer ".length()))).isTrue();
@@ -217,11 +235,30 @@ class C8yOperationsIT {
         SmartRestLine failed = after(from, l -> l.startsWith("502,c8y_SoftwareUpdate,"));
         assertThat(failed.line()).startsWith("502,c8y_SoftwareUpdate,\"1 error(s), see device log file " + cfg.resolve("logs/agent/software-update-"));
         assertThat(puts()).isEqualTo(putsBefore);
-        assertThat(softwareList()).isEqualTo("[{name=nodered, version=1.0.0::test, url=}]");
+        assertThat(software("test")).containsExactly("nodered 1.0.0");
+    }
+
+    /** On CI (root, Debian): the shipped apt plug-in installs and removes a small package for Cumulocity. */
+    @Test
+    @Order(3)
+    void theAptPluginInstallsAndRemovesAPackage() throws Exception {
+        int from = mark();
+        assertThat(cloud.sendOperation(DEVICE, "528," + DEVICE + ",hello,::apt,,install")).isTrue();
+        after(from, l -> l.equals("501,c8y_SoftwareUpdate"));
+        after(from, Duration.ofSeconds(600), l -> l.equals("503,c8y_SoftwareUpdate,"));
+        assertThat(software("apt")).anyMatch(m -> m.startsWith("hello ") && m.length() > "hello ".length());
+        assertThat(Agent.exec(List.of("dpkg-query", "-W", "hello"), Duration.ofSeconds(30)).code()).isZero();
+
+        from = mark();
+        assertThat(cloud.sendOperation(DEVICE, "528," + DEVICE + ",hello,::apt,,delete")).isTrue();
+        after(from, l -> l.equals("501,c8y_SoftwareUpdate"));
+        after(from, Duration.ofSeconds(600), l -> l.equals("503,c8y_SoftwareUpdate,"));
+        assertThat(software("apt")).noneMatch(m -> m.startsWith("hello "));
+        assertThat(software("test")).containsExactly("nodered 1.0.0");
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void configurationUploadAndDownload() throws Exception {
         int from = mark();
         assertThat(cloud.sendOperation(DEVICE, "526," + DEVICE + ",app")).isTrue();
@@ -254,7 +291,7 @@ class C8yOperationsIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aLogRequestWithADateRangeAndASearchText() throws Exception {
         int from = mark();
         assertThat(cloud.sendOperation(DEVICE, "522," + DEVICE + ",app,2022-03-02T00:00:00+0100,2022-03-03T00:00:00+0100,disk,10")).isTrue();
@@ -265,7 +302,7 @@ class C8yOperationsIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void customOperationsSucceedFailAndTimeOut() throws Exception {
         int from = mark();
         assertThat(cloud.sendOperation(DEVICE, "600," + DEVICE + ",go")).isTrue();
@@ -280,7 +317,7 @@ class C8yOperationsIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aRestartWhoseRebootCommandRestartsTheContainer() throws Exception {
         int from = mark();
         assertThat(cloud.sendOperation(DEVICE, "510," + DEVICE)).isTrue();
@@ -290,7 +327,7 @@ class C8yOperationsIT {
         agent.startAndWait();
         after(from, l -> l.equals("503,c8y_Restart,"));
         // the state survived: the software list is the one after the update
-        assertThat(softwareList()).isEqualTo("[{name=nodered, version=1.0.0::test, url=}]");
+        assertThat(software("test")).containsExactly("nodered 1.0.0");
         Agent.await("no operation in flight", T, () -> {
             try {
                 return Agent.run(cfg, "operations").out().endsWith("  none\n");
@@ -301,7 +338,7 @@ class C8yOperationsIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aRestartOfTheContainerDuringASoftwareUpdateReportsItFailed() throws Exception {
         int from = mark();
         assertThat(cloud.sendOperation(DEVICE, "528," + DEVICE + ",slow,1.0::test,,install")).isTrue();
