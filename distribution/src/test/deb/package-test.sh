@@ -188,9 +188,11 @@ install -m 0644 /etc/tedge/device-certs/tedge-certificate.pem "$work/device.pem"
 "$mosquitto" -c "$work/cloud.conf" >"$work/cloud.log" 2>&1 &
 cloud=$!
 wait_for 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$plain_port"
-timeout 120 mosquitto_sub -p "$plain_port" -t s/us -C "$n" >"$work/cloud.out" 2>&1 &
+# (no -C: the mappers' own messages, e.g. the 102 health lines, go to s/us too)
+timeout 120 mosquitto_sub -p "$plain_port" -t s/us -t pkg-test/probe >"$work/cloud.out" 2>&1 &
 sub=$!
-sleep 0.5 # (the subscription is in place before the agent starts; nothing else orders them)
+# the subscription is in place before the agent starts: the probe comes back through it
+wait_for 20 bash -c "mosquitto_pub -p $plain_port -t pkg-test/probe -m subscribed; grep -q '^subscribed$' '$work/cloud.out'"
 start_agent; rc=$?
 check "tedged starts again after the upgrade" is "$rc" "0"
 wait_for 90 bash -c "[ \$(grep -c '^200,pkg,' '$work/cloud.out') -ge $n ]"

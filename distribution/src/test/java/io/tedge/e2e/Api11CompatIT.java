@@ -20,6 +20,11 @@ import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.tedge.testkit.CloudMqttStandIn.Acl;
+import io.tedge.testkit.GenericMqttStandIn;
+import io.tedge.testkit.LiveTrust;
+import io.tedge.testkit.TestPki;
+
 /**
  * API 1.x stays binary compatible: a connector compiled against the 1.1 API jar (the baseline in
  * bundles/api/baseline, with 1.1's 12-argument CloudLink and the static ConnectorConfig helpers)
@@ -101,9 +106,12 @@ class Api11CompatIT {
         new Agent(cfg);
         AwsIT.ok(Agent.run(cfg, "cert", "create", "--device-id", "dev-legacy"));
         Path deployed = Agent.HOME.resolve("deploy/legacy-connector.jar");
-        try (MosquittoCloud cloud = new MosquittoCloud(dir.resolve("cloud"), cfg.resolve("device-certs/tedge-certificate.pem"))) {
+        TestPki pki = TestPki.create("legacy-standin-ca");
+        Path ca = pki.writeCaPem(dir.resolve("legacy-ca.pem"));
+        LiveTrust trust = new LiveTrust(TestPki.readCertificate(cfg.resolve("device-certs/tedge-certificate.pem")));
+        try (GenericMqttStandIn cloud = GenericMqttStandIn.builder("legacy", pki, trust).acl(Acl.write("thinedge/%c/#")).start()) {
             Files.writeString(cfg.resolve("tedge.toml"), Files.readString(cfg.resolve("tedge.toml"))
-                    + "\n[legacy]\nurl = \"localhost\"\nmqtt = \"localhost:" + cloud.tlsPort + "\"\nroot_cert_path = \"" + cloud.caPem + "\"\n");
+                    + "\n[legacy]\nurl = \"localhost\"\nmqtt = \"localhost:" + cloud.port() + "\"\nroot_cert_path = \"" + ca + "\"\n");
             try (Agent agent = new Agent(cfg, AwsIT.port(cfg)).startAndWait()) {
                 Files.copy(jar, Agent.HOME.resolve("deploy/.legacy.tmp"), StandardCopyOption.REPLACE_EXISTING);
                 Files.move(Agent.HOME.resolve("deploy/.legacy.tmp"), deployed, StandardCopyOption.ATOMIC_MOVE);
@@ -118,7 +126,8 @@ class Api11CompatIT {
                 assertThat(c.code()).as(c.toString()).isZero();
                 assertThat(c.out()).contains("The link is up.");
                 AwsIT.ok(agent.tedge("mqtt", "pub", "-q", "1", "legacy/data", "hello from 1.1"));
-                assertThat(cloud.await("thinedge/dev-legacy/legacy/data", Duration.ofSeconds(30)).payload()).isEqualTo("hello from 1.1");
+                assertThat(cloud.awaitReceived(r -> r.topic().equals("thinedge/dev-legacy/legacy/data"), Duration.ofSeconds(30)).text())
+                        .isEqualTo("hello from 1.1");
                 AwsIT.ok(agent.tedge("disconnect", "legacy"));
             }
         } finally {

@@ -5,13 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.tedge.testkit.AwsMqttStandIn;
+import io.tedge.testkit.CloudMqttStandIn.Received;
+import io.tedge.testkit.LiveTrust;
+import io.tedge.testkit.TestPki;
+
 /**
- * The AWS IoT Core connector (deploy/tedge-aws.jar, a vendor-style bundle) end to end against a
- * mosquitto TLS stand-in; with it, what `tedge connect`, `tedge plugins` and `tedge status` say.
+ * The AWS IoT Core connector (deploy/tedge-aws.jar, a vendor-style bundle) end to end against the
+ * testkit's AWS IoT Core stand-in (mosquitto: mutual TLS with the registered thing's certificate,
+ * thin-edge.io's policy, QoS 0/1, 128 KiB, the shadow service); with it, what `tedge connect`,
+ * `tedge plugins` and `tedge status` say.
  */
 class AwsIT {
     static final Duration T = Duration.ofSeconds(30);
@@ -23,9 +31,13 @@ class AwsIT {
         return r;
     }
 
-    private Path configure(MosquittoCloud cloud, Path cfg) throws Exception {
-        for (String[] kv : new String[][] {{"aws.url", "localhost"}, {"aws.mqtt", "localhost:" + cloud.tlsPort},
-                {"aws.root.cert.path", cloud.caPem.toString()}, {"bridge.reconnect.initial_ms", "200"}, {"bridge.reconnect.max_ms", "1000"},
+    /** The stand-in's server CA, written for aws.root.cert.path. */
+    private final TestPki pki = TestPki.create("aws-standin-ca");
+
+    private Path configure(AwsMqttStandIn cloud, Path cfg) throws Exception {
+        Path ca = pki.writeCaPem(dir.resolve("aws-ca.pem"));
+        for (String[] kv : new String[][] {{"aws.url", "localhost"}, {"aws.mqtt", "localhost:" + cloud.port()},
+                {"aws.root.cert.path", ca.toString()}, {"bridge.reconnect.initial_ms", "200"}, {"bridge.reconnect.max_ms", "1000"},
                 {"bridge.reconnect.jitter_ms", "100"}}) {
             ok(Agent.run(cfg, "config", "set", kv[0], kv[1]));
         }
@@ -37,7 +49,8 @@ class AwsIT {
         Path cfg = dir.resolve("cfg");
         new Agent(cfg);
         ok(Agent.run(cfg, "cert", "create", "--device-id", "dev-aws"));
-        try (MosquittoCloud cloud = new MosquittoCloud(dir.resolve("cloud"), cfg.resolve("device-certs/tedge-certificate.pem"))) {
+        try (AwsMqttStandIn cloud = AwsMqttStandIn.start(pki, new LiveTrust())) {
+            cloud.registerThing("dev-aws", TestPki.readCertificate(cfg.resolve("device-certs/tedge-certificate.pem")));
             configure(cloud, cfg);
             try (Agent agent = new Agent(cfg, port(cfg)).startAndWait()) {
                 // issue 13 item 4: a cloud that no bundle provides is refused at once, tedge.toml untouched
@@ -51,38 +64,45 @@ class AwsIT {
                 Agent.Result c = agent.tedge("connect", "aws");
                 assertThat(c.code()).as(c.toString()).isZero();
                 assertThat(c.out()).contains("Connection check to AWS IoT Core is successful.");
-                assertThat(cloud.await("thinedge/devices/dev-aws/test-connection", T).payload()).contains("tedge-check");
+                assertThat(cloud.awaitReceived(r -> r.topic().equals("thinedge/devices/dev-aws/test-connection"), T).text()).contains("tedge-check");
+                assertThat(cloud.awaitConnectAttempt(a -> a.returnCode() == 0, T).clientId()).isEqualTo("dev-aws");
 
                 try (Local app = new Local(agent.port, "aws-app").subscribe("aws/#").subscribe("tedge/errors")) {
                     // td out, QoS 2 sent as 1 (AWS IoT has no QoS 2)
                     ok(agent.tedge("mqtt", "pub", "-q", "2", "aws/td/temp", "{\"t\":1}"));
-                    MosquittoCloud.Msg td = cloud.await("thinedge/dev-aws/td/temp", T);
-                    assertThat(td.payload()).isEqualTo("{\"t\":1}");
+                    Received td = await(cloud, "thinedge/dev-aws/td/temp", T);
+                    assertThat(td.text()).isEqualTo("{\"t\":1}");
                     assertThat(td.qos()).isEqualTo(1);
 
                     // the mapper: Thin Edge JSON with a time, invalid JSON to tedge/errors only
                     ok(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements", "{\"temperature\": 21.3}"));
-                    assertThat(cloud.await("thinedge/dev-aws/td/measurements", T).payload()).startsWith("{\"temperature\":21.3,\"time\":\"");
+                    assertThat(await(cloud, "thinedge/dev-aws/td/measurements", T).text()).startsWith("{\"temperature\":21.3,\"time\":\"");
                     app.publish("tedge/measurements", "{\"temperature\": \"hot\"}", 1);
                     assertThat(app.await("tedge/errors", 30)).contains("Invalid Thin Edge JSON on tedge/measurements");
 
                     // cmd in
-                    cloud.publish("thinedge/dev-aws/cmd/restart", "now", 1);
+                    cloud.send("dev-aws", "thinedge/dev-aws/cmd/restart", "now", 1);
                     assertThat(app.await("aws/cmd/", 30)).isEqualTo("aws/cmd/restart now");
 
-                    // shadow both ways, and our own update is not echoed back out
+                    // shadow both ways: the shadow service's answers come in, and are not echoed back out
+                    // (the policy lets a device publish only update, get and delete: an echo would close the link)
                     app.publish("aws/shadow/update", "{\"state\":{\"reported\":{\"on\":true}}}", 1);
-                    assertThat(cloud.await("$aws/things/dev-aws/shadow/update", T).payload()).contains("reported");
-                    cloud.publish("$aws/things/dev-aws/shadow/update/accepted", "{\"version\":2}", 1);
-                    assertThat(app.await("aws/shadow/update/accepted", 30)).isEqualTo("aws/shadow/update/accepted {\"version\":2}");
+                    assertThat(await(cloud, "$aws/things/dev-aws/shadow/update", T).text()).contains("reported");
+                    assertThat(app.await("aws/shadow/update/accepted", 30)).startsWith("aws/shadow/update/accepted {")
+                            .contains("\"state\":{\"reported\":{\"on\":true}}").contains("\"version\":1");
+                    assertThat(cloud.reported("dev-aws")).isEqualTo(Map.of("on", true));
+                    cloud.updateDesired("dev-aws", "{\"on\":false}");
+                    assertThat(app.await("aws/shadow/update/delta", 30)).contains("\"state\":{\"on\":false}").contains("\"version\":2");
 
                     // over 128 KiB: refused locally with a message, never sent
                     app.publish("aws/td/big", "x".repeat(200_000), 1);
                     assertThat(app.await("tedge/errors", 30)).contains("aws/td/big").contains("131072");
                     app.publish("aws/td/after", "1", 1);
-                    cloud.await("thinedge/dev-aws/td/after", T);
-                    assertThat(cloud.count("thinedge/dev-aws/td/big")).isZero();
-                    assertThat(cloud.count("$aws/things/dev-aws/shadow/update")).isEqualTo(1);
+                    await(cloud, "thinedge/dev-aws/td/after", T);
+                    assertThat(cloud.receivedOn("thinedge/dev-aws/td/big")).isEmpty();
+                    assertThat(cloud.receivedOn("$aws/things/dev-aws/shadow/update")).hasSize(1);
+                    // nothing the cloud refused: no topic outside the policy, no QoS 2, nothing over 128 KiB
+                    assertThat(cloud.closures()).isEmpty();
                 }
 
                 Agent.Result plugins = ok(agent.tedge("plugins"));
@@ -90,11 +110,11 @@ class AwsIT {
                         .containsPattern("mapper +aws +io.tedge.aws +1\\.0\\.0 +ACTIVE ")
                         .containsPattern("connector +c8y +io.tedge.c8y");
                 Agent.Result status = ok(agent.tedge("status"));
-                assertThat(status.out()).containsPattern("aws +up +endpoint=localhost:" + cloud.tlsPort + " since=")
+                assertThat(status.out()).containsPattern("aws +up +endpoint=localhost:" + cloud.port() + " since=")
                         .contains("refused=1");
 
                 // issue 13 item 5: --test while the link is down says so, and queues nothing
-                cloud.stop();
+                cloud.setAvailable(false);
                 Agent.await("aws link down", T, () -> {
                     try {
                         return agent.tedge("status").out().matches("(?s).*aws +down .*");
@@ -102,14 +122,14 @@ class AwsIT {
                         return false;
                     }
                 });
-                long checks = cloud.count("thinedge/devices/dev-aws/test-connection");
+                long checks = cloud.receivedOn("thinedge/devices/dev-aws/test-connection").size();
                 Agent.Result test = agent.tedge("connect", "aws", "--test");
                 assertThat(test.code()).as(test.toString()).isEqualTo(1);
                 assertThat(test.err()).contains("The aws link is down: ").contains("Nothing was sent");
-                cloud.start();
+                cloud.setAvailable(true);
                 ok(agent.tedge("mqtt", "pub", "-q", "1", "aws/td/marker", "m"));
-                cloud.await("thinedge/dev-aws/td/marker", Duration.ofSeconds(60));
-                assertThat(cloud.count("thinedge/devices/dev-aws/test-connection")).isEqualTo(checks);
+                await(cloud, "thinedge/dev-aws/td/marker", Duration.ofSeconds(60));
+                assertThat(cloud.receivedOn("thinedge/devices/dev-aws/test-connection")).hasSize((int) checks);
                 assertThat(checks).isGreaterThan(0);
 
                 Agent.Result d = ok(agent.tedge("disconnect", "aws"));
@@ -127,14 +147,23 @@ class AwsIT {
         ok(Agent.run(cfg, "cert", "create", "--device-id", "dev-untrusted"));
         Path other = dir.resolve("other");
         ok(Agent.run(other, "cert", "create", "--device-id", "someone-else"));
-        try (MosquittoCloud cloud = new MosquittoCloud(dir.resolve("cloud"), other.resolve("device-certs/tedge-certificate.pem"))) {
+        try (AwsMqttStandIn cloud = AwsMqttStandIn.start(pki, new LiveTrust())) {
+            // another thing's certificate is registered; this device's is not
+            cloud.registerThing("someone-else", TestPki.readCertificate(other.resolve("device-certs/tedge-certificate.pem")));
             configure(cloud, cfg);
             try (Agent agent = new Agent(cfg, port(cfg)).startAndWait()) {
                 Agent.Result c = agent.tedge("connect", "aws");
                 assertThat(c.code()).as(c.toString()).isEqualTo(1);
                 assertThat(c.err()).contains("The aws link did not come up: TLS");
+                assertThat(cloud.awaitConnectAttempt(a -> a.returnCode() == -1, T).reason()).startsWith("TLS");
+                assertThat(cloud.connectCount()).isZero();
             }
         }
+    }
+
+    /** The first message the stand-in received on exactly this topic. */
+    static Received await(AwsMqttStandIn cloud, String topic, Duration timeout) {
+        return cloud.awaitReceived(r -> r.topic().equals(topic), timeout);
     }
 
     static int port(Path cfg) throws Exception {

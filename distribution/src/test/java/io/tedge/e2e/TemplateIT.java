@@ -23,13 +23,19 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.tedge.testkit.CloudMqttStandIn.Acl;
+import io.tedge.testkit.GenericMqttStandIn;
+import io.tedge.testkit.LiveTrust;
+import io.tedge.testkit.TestPki;
+
 /**
- * The vendor template (examples/connector-template) as a vendor uses it: the API installed into a
- * Maven repository (a private one under target/, filled from the local repository read as a
- * remote one, so the shared ~/.m2 is never written and nothing is downloaded), the template built
- * with its own pom, the jar dropped into deploy/, `tedge connect acme` against a mosquitto TLS
- * stand-in, telemetry, a hot update to a new version under a QoS 1 stream, removal and re-add:
- * every acknowledged message arrives, in order.
+ * The vendor template (examples/connector-template) as a vendor uses it: the API and the testkit
+ * installed into a Maven repository (a private one under target/, filled from the local repository
+ * read as a remote one, so the shared ~/.m2 is never written and nothing is downloaded), the
+ * template built with its own pom (its tests run the connector against the testkit's stand-in),
+ * the jar dropped into deploy/, `tedge connect acme` against the testkit's generic stand-in as the
+ * ACME cloud (mosquitto, TLS with the device certificate), telemetry, a hot update to a new version
+ * under a QoS 1 stream, removal and re-add: every acknowledged message arrives, in order.
  */
 class TemplateIT {
     static final Path REPO = Path.of("target/template-m2").toAbsolutePath();
@@ -37,6 +43,8 @@ class TemplateIT {
     static final Path TEMPLATE = Path.of("../examples/connector-template").toAbsolutePath();
     static final Path API_JAR = Path.of("../bundles/api/target/tedge-api-1.2.0.jar").toAbsolutePath();
     static final Path API_POM = Path.of("../bundles/api/pom.xml").toAbsolutePath();
+    static final Path TESTKIT_JAR = Path.of("../bundles/testkit/target/tedge-testkit-1.0.0.jar").toAbsolutePath();
+    static final Path TESTKIT_POM = Path.of("../bundles/testkit/pom.xml").toAbsolutePath();
 
     @TempDir
     Path dir;
@@ -73,13 +81,16 @@ class TemplateIT {
         });
     }
 
-    /** The template copied into a fresh folder, with its version set, built with one command. */
-    Path build(String version) throws Exception {
+    /**
+     * The template copied into a fresh folder, with its version set, built with one command (with
+     * its tests, or -DskipTests for a second build of the same sources).
+     */
+    Path build(String version, boolean tests) throws Exception {
         Path src = dir.resolve("acme-" + version);
         copy(TEMPLATE, src);
         Path pom = src.resolve("pom.xml");
         Files.writeString(pom, Files.readString(pom).replaceFirst("<version>1.0.0</version>", "<version>" + version + "</version>"));
-        Agent.Result r = mvn(src, "package");
+        Agent.Result r = tests ? mvn(src, "package") : mvn(src, "package", "-DskipTests");
         assertThat(r.code()).as(r.toString()).isZero();
         Path jar = src.resolve("target/acme-connector-" + version + ".jar");
         assertThat(jar).exists();
@@ -108,17 +119,27 @@ class TemplateIT {
         Agent.Result api = mvn(API_POM.getParent(), "org.apache.maven.plugins:maven-install-plugin:3.1.3:install-file", "-Dfile=" + API_JAR,
                 "-DpomFile=" + API_POM);
         assertThat(api.code()).as("the documented API install, into the private repository\n" + api).isZero();
-        Path v1 = build("1.0.0");
-        Path v2 = build("1.0.1");
+        Agent.Result testkit = mvn(TESTKIT_POM.getParent(), "org.apache.maven.plugins:maven-install-plugin:3.1.3:install-file",
+                "-Dfile=" + TESTKIT_JAR, "-DpomFile=" + TESTKIT_POM);
+        assertThat(testkit.code()).as("the testkit install, into the private repository\n" + testkit).isZero();
+        Path v1 = build("1.0.0", true);
+        assertThat(dir.resolve("acme-1.0.0/target/surefire-reports/TEST-com.example.acme.AcmeCloudTest.xml"))
+                .as("the template's test against the stand-in ran").content().contains("failures=\"0\"").contains("errors=\"0\"");
+        Path v2 = build("1.0.1", false);
 
         Path cfg = dir.resolve("cfg");
         new Agent(cfg);
         AwsIT.ok(Agent.run(cfg, "cert", "create", "--device-id", "dev-acme"));
         Path deployed = Agent.HOME.resolve("deploy/acme-connector.jar");
-        try (MosquittoCloud cloud = new MosquittoCloud(dir.resolve("cloud"), cfg.resolve("device-certs/tedge-certificate.pem"))) {
+        TestPki pki = TestPki.create("acme-standin-ca");
+        Path ca = pki.writeCaPem(dir.resolve("acme-ca.pem"));
+        LiveTrust trust = new LiveTrust(TestPki.readCertificate(cfg.resolve("device-certs/tedge-certificate.pem")));
+        // the ACME cloud: each device on its own devices/<id>/... topics, QoS 0/1, 256 KiB
+        try (GenericMqttStandIn cloud = GenericMqttStandIn.builder("acme", pki, trust).acl(Acl.readWrite("devices/%c/#")).maxQos(1)
+                .maxMessageSize(256 * 1024).start()) {
             deploy(v1);
-            for (String[] kv : new String[][] {{"acme.url", "localhost"}, {"acme.mqtt", "localhost:" + cloud.tlsPort},
-                    {"acme.root.cert.path", cloud.caPem.toString()}, {"bridge.reconnect.initial_ms", "200"}, {"bridge.reconnect.max_ms", "1000"}}) {
+            for (String[] kv : new String[][] {{"acme.url", "localhost"}, {"acme.mqtt", "localhost:" + cloud.port()},
+                    {"acme.root.cert.path", ca.toString()}, {"bridge.reconnect.initial_ms", "200"}, {"bridge.reconnect.max_ms", "1000"}}) {
                 AwsIT.ok(Agent.run(cfg, "config", "set", kv[0], kv[1]));
             }
             try (Agent agent = new Agent(cfg, AwsIT.port(cfg)).startAndWait()) {
@@ -126,7 +147,7 @@ class TemplateIT {
                 assertThat(c.code()).as(c.toString()).isZero();
                 assertThat(c.out()).contains("Connection check to ACME is successful.");
                 AwsIT.ok(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements", "{\"temperature\": 21.3}"));
-                assertThat(cloud.await("devices/dev-acme/telemetry/measurements", Duration.ofSeconds(30)).payload())
+                assertThat(cloud.awaitReceived(r -> r.topic().equals("devices/dev-acme/telemetry/measurements"), Duration.ofSeconds(30)).text())
                         .contains("\"measurement\":{\"temperature\": 21.3}");
 
                 // a QoS 1 stream; the connector is updated to 1.0.1 in the middle of it
@@ -159,14 +180,12 @@ class TemplateIT {
                 // re-added: the link resumes from its cursor
                 deploy(v2);
                 Agent.await("the last message at the cloud", Duration.ofSeconds(90),
-                        () -> cloud.seen.stream().anyMatch(m -> m.topic().equals("devices/dev-acme/telemetry/n") && m.payload().equals(Integer.toString(n + 49))));
-                Set<String> seen = new LinkedHashSet<>();
-                for (MosquittoCloud.Msg m : cloud.seen) {
-                    if (m.topic().equals("devices/dev-acme/telemetry/n")) seen.add(m.payload());
-                }
+                        () -> cloud.receivedOn("devices/dev-acme/telemetry/n").contains(Integer.toString(n + 49)));
+                Set<String> seen = new LinkedHashSet<>(cloud.receivedOn("devices/dev-acme/telemetry/n"));
                 List<String> order = new ArrayList<>(seen);
                 assertThat(order).hasSize(n + 50);
                 for (int i = 0; i < n + 50; i++) assertThat(order.get(i)).isEqualTo(Integer.toString(i));
+                assertThat(cloud.closures()).as("nothing the cloud refused").isEmpty();
             }
         } finally {
             Files.deleteIfExists(deployed);

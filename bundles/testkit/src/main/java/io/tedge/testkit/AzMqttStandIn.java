@@ -91,8 +91,6 @@ public final class AzMqttStandIn extends CloudMqttStandIn {
     private volatile String hostname;
     private final AtomicLong rids = new AtomicLong(1);
 
-    // guarded by lock: device id -> its self-signed certificate, or null for a CA-signed device
-    private final Map<String, X509Certificate> registry = new HashMap<>();
     private final List<Telemetry> telemetry = new ArrayList<>();
     private final List<MethodResponse> methodResponses = new ArrayList<>();
     private final Map<String, Twin> twins = new HashMap<>();
@@ -130,17 +128,12 @@ public final class AzMqttStandIn extends CloudMqttStandIn {
      * the certificate is trusted from the next TLS handshake on.
      */
     public void registerDevice(String deviceId, X509Certificate certificate) {
-        synchronized (lock) {
-            registry.put(deviceId, certificate);
-        }
-        moreTrustChanged();
+        register(deviceId, java.util.Objects.requireNonNull(certificate, "certificate"));
     }
 
     /** Registers a CA-signed device: its certificate must chain to a CA of the {@link LiveTrust}. */
     public void registerDevice(String deviceId) {
-        synchronized (lock) {
-            registry.put(deviceId, null);
-        }
+        register(deviceId, null);
     }
 
     /**
@@ -148,18 +141,7 @@ public final class AzMqttStandIn extends CloudMqttStandIn {
      * (every device reconnects).
      */
     public void unregisterDevice(String deviceId) {
-        boolean hadCert;
-        synchronized (lock) {
-            hadCert = registry.remove(deviceId) != null;
-        }
-        if (hadCert) moreTrustChanged();
-    }
-
-    @Override
-    protected Collection<X509Certificate> moreTrust() {
-        synchronized (lock) {
-            return registry.values().stream().filter(c -> c != null).toList();
-        }
+        unregister(deviceId);
     }
 
     /** Upper-case hex SHA-1 of the certificate's DER: the hub's (and {@code tedge cert show}'s) thumbprint. */
@@ -289,7 +271,7 @@ public final class AzMqttStandIn extends CloudMqttStandIn {
         String why = checkUsername(c.username(), cid);
         if (why != null) return Decision.refuse(BAD_USERNAME, why);
         String deviceId = deviceIdOf(cid);
-        if (!registry.containsKey(deviceId)) return Decision.refuse(5, "unknown device '" + deviceId + "'");
+        if (!isRegistered(deviceId)) return Decision.refuse(5, "unknown device '" + deviceId + "'");
         return Decision.accept(deviceId);
     }
 
@@ -315,15 +297,12 @@ public final class AzMqttStandIn extends CloudMqttStandIn {
     protected void denied(Conn conn, String t, int qos, long length) {
         Matcher m = TELEMETRY.matcher(t);
         String reason = m.matches() ? "not authorized: '" + conn.clientId() + "' published on " + t : "topic not supported by IoT Hub: " + t;
-        recordClosure(new Closure(conn.clientId(), reason, t, (int) Math.min(length, Integer.MAX_VALUE)));
-        closeForCloudReasons(conn);
+        closeForCloudReasons(conn, reason, t, length);
     }
 
     @Override
     protected void tooLarge(Conn conn, String t, long length) {
-        recordClosure(new Closure(conn.clientId(), "oversize: a message of " + length + " bytes exceeds " + MAX_MESSAGE_SIZE, t,
-                (int) Math.min(length, Integer.MAX_VALUE)));
-        closeForCloudReasons(conn);
+        closeForCloudReasons(conn, "oversize: a message of " + length + " bytes exceeds " + MAX_MESSAGE_SIZE, t, length);
     }
 
     @Override

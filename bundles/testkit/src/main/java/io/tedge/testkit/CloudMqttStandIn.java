@@ -69,7 +69,8 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
  * removed from the trust set makes the stand-in restart its mosquitto on the same ports (the
  * devices are disconnected and reconnect; persistent sessions are kept).
  *
- * <p>The responder (Eclipse Paho) subscribes to everything ({@code #} and {@code $iothub/#},
+ * <p>The responder (Eclipse Paho) subscribes to everything ({@code #}, and {@code $x/#} for each
+ * {@code $x} that begins a filter of the devices' ACL: {@code $iothub/#}, {@code $aws/#}),
  * QoS 2, so every message arrives with the QoS the device sent it) and publishes the cloud's
  * answers. mosquitto's log tells the stand-in what MQTT does not: which client connected with
  * which client id, user name or certificate CN ({@code use_identity_as_username}), its will,
@@ -155,16 +156,24 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
     }
 
     /**
-     * One line of the devices' ACL: a topic filter in which {@code %c} stands for the client id
-     * and {@code %u} for the user name, readable and/or writable.
+     * One line of the devices' ACL (a mosquitto {@code pattern} line): a topic filter in which
+     * {@code %c} stands for the client id and {@code %u} for the user name (or, where the listener
+     * uses it as user name, the certificate's CN), readable and/or writable by a device.
      */
-    protected record Acl(String filter, boolean read, boolean write) {
+    public record Acl(String filter, boolean read, boolean write) {
+        /** A device may subscribe to and receive the topics of this filter. */
         public static Acl read(String filter) {
             return new Acl(filter, true, false);
         }
 
+        /** A device may publish on the topics of this filter. */
         public static Acl write(String filter) {
             return new Acl(filter, false, true);
+        }
+
+        /** A device may publish, subscribe and receive on the topics of this filter. */
+        public static Acl readWrite(String filter) {
+            return new Acl(filter, true, true);
         }
 
         String line() {
@@ -259,6 +268,8 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
     private final Map<Integer, Delivery> byMid = new HashMap<>();
     private final Deque<Delivery> qos0 = new ArrayDeque<>();
     private final Map<String, Conn> lastPublisher = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The cloud's registry: device id -> its certificate, or null for one a CA of the trust issued. */
+    private final Map<String, X509Certificate> registry = new HashMap<>();
     private final MosquittoLog log;
 
     /** Guards the messages waiting for their device. */
@@ -332,11 +343,6 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
         return false;
     }
 
-    /** Certificates to trust besides {@link #trust} (a hub's registered devices). */
-    protected Collection<X509Certificate> moreTrust() {
-        return List.of();
-    }
-
     /** A connection was accepted. Called with {@link #lock} held: do not block. */
     protected void accepted(Conn conn) {
     }
@@ -381,7 +387,9 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
         TestPki.write(dir.resolve("server.pem"), serverIdentity.chainPem());
         TestPki.write(dir.resolve("server.key"), serverIdentity.keyPem());
         TestPki.write(dir.resolve("internal.passwd"), INTERNAL_USER + ":" + passwordHash(password) + "\n");
-        TestPki.write(dir.resolve("internal.acl"), "user " + INTERNAL_USER + "\ntopic readwrite #\ntopic readwrite $iothub/#\n");
+        StringBuilder internal = new StringBuilder("user " + INTERNAL_USER + "\n");
+        for (String f : responderFilters()) internal.append("topic readwrite ").append(f).append('\n');
+        TestPki.write(dir.resolve("internal.acl"), internal.toString());
         StringBuilder acl = new StringBuilder();
         for (Acl a : deviceAcl()) acl.append(a.line()).append('\n');
         TestPki.write(dir.resolve("device.acl"), acl.toString());
@@ -454,10 +462,29 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
             o.setAutomaticReconnect(false);
             IMqttToken t = responder.connect(o);
             t.waitForCompletion(WAIT.toMillis());
-            if (!t.getSessionPresent()) responder.subscribe(new String[] {"#", "$iothub/#"}, new int[] {2, 2}).waitForCompletion(WAIT.toMillis());
+            if (!t.getSessionPresent()) {
+                List<String> filters = responderFilters();
+                int[] qos = new int[filters.size()];
+                java.util.Arrays.fill(qos, 2);
+                responder.subscribe(filters.toArray(String[]::new), qos).waitForCompletion(WAIT.toMillis());
+            }
         } catch (MqttException e) {
             throw new IOException(name + ": the responder cannot connect to its mosquitto: " + e, e);
         }
+    }
+
+    /**
+     * What the responder subscribes to and may publish on: {@code #}, which matches no topic that
+     * begins with {@code $}, and {@code $x/#} for each {@code $x} that begins an ACL filter.
+     */
+    private List<String> responderFilters() {
+        Set<String> out = new LinkedHashSet<>();
+        out.add("#");
+        for (Acl a : deviceAcl()) {
+            String f = a.filter();
+            if (f.startsWith("$")) out.add((f.indexOf('/') < 0 ? f : f.substring(0, f.indexOf('/'))) + "/#");
+        }
+        return List.copyOf(out);
     }
 
     private void stopBroker() {
@@ -675,12 +702,12 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
 
     /** The first accepted PUBLISH (already received or arriving in time) that matches. */
     public final Received awaitReceived(Predicate<Received> match, Duration timeout) {
-        return await("a PUBLISH that matches", timeout, () -> first(received, match), () -> "received: " + received);
+        return await("PUBLISH that matches", timeout, () -> first(received, match), () -> "received: " + received);
     }
 
     /** The first connection attempt (made or arriving in time) that matches. */
     public final ConnectAttempt awaitConnectAttempt(Predicate<ConnectAttempt> match, Duration timeout) {
-        return await("a connection attempt that matches", timeout, () -> first(attempts, match), () -> "attempts: " + attempts);
+        return await("connection attempt that matches", timeout, () -> first(attempts, match), () -> "attempts: " + attempts);
     }
 
     /** Waits until the device is connected. */
@@ -710,7 +737,7 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
 
     /** Waits for a closure that matches. */
     public final Closure awaitClosure(Predicate<Closure> match, Duration timeout) {
-        return await("a connection closed by the stand-in", timeout, () -> first(closures, match), () -> "closures: " + closures);
+        return await("connection closed by the stand-in", timeout, () -> first(closures, match), () -> "closures: " + closures);
     }
 
     /**
@@ -745,6 +772,15 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
     /** Records a connection the stand-in closes because of what the device sent. */
     protected final void recordClosure(Closure c) {
         record(closures, c);
+    }
+
+    /**
+     * Records a {@link Closure} ({@code topic} and {@code length}: of the message refused, or null
+     * and -1) and closes the connection for the cloud's reasons ({@link #closeForCloudReasons(Conn)}).
+     */
+    protected final void closeForCloudReasons(Conn conn, String reason, String topic, long length) {
+        recordClosure(new Closure(conn.clientId(), reason, topic, (int) Math.min(length, Integer.MAX_VALUE)));
+        closeForCloudReasons(conn);
     }
 
     /** Adds to a record list and wakes the waiters. */
@@ -1012,15 +1048,52 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
         if (removed) restart();
     }
 
-    /** Tells the stand-in that {@link #moreTrust()} changed. */
-    protected final void moreTrustChanged() {
-        trustChanged();
+    /**
+     * Registers a device (a thing, ...) in the cloud's registry: with its certificate, which is
+     * trusted from the next TLS handshake on besides the {@link #trust()}, or with null for one
+     * whose certificate a CA of the {@link LiveTrust} issued.
+     */
+    protected final void register(String deviceId, X509Certificate certificate) {
+        synchronized (lock) {
+            registry.put(deviceId, certificate);
+        }
+        if (certificate != null) trustChanged();
+    }
+
+    /**
+     * Removes a device from the registry. A certificate no longer trusted makes mosquitto restart
+     * (every device reconnects).
+     */
+    protected final void unregister(String deviceId) {
+        boolean hadCert;
+        synchronized (lock) {
+            hadCert = registry.remove(deviceId) != null;
+        }
+        if (hadCert) trustChanged();
+    }
+
+    /** Whether the device is in the registry. */
+    protected final boolean isRegistered(String deviceId) {
+        synchronized (lock) {
+            return registry.containsKey(deviceId);
+        }
+    }
+
+    /** The certificate the device was registered with; null for none, or for one a CA issued. */
+    protected final X509Certificate registeredCertificate(String deviceId) {
+        synchronized (lock) {
+            return registry.get(deviceId);
+        }
     }
 
     /** Writes the trusted certificates into mosquitto's capath and rehashes it; true if one was removed. */
     private synchronized boolean syncTrustDir() throws IOException {
         Set<X509Certificate> want = new LinkedHashSet<>(trust.trusted());
-        want.addAll(moreTrust());
+        synchronized (lock) {
+            for (X509Certificate c : registry.values()) {
+                if (c != null) want.add(c);
+            }
+        }
         boolean removed = false;
         for (Iterator<X509Certificate> it = trustedInDir.iterator(); it.hasNext();) {
             X509Certificate c = it.next();

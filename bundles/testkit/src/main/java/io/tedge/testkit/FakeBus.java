@@ -1,9 +1,11 @@
 package io.tedge.testkit;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -15,7 +17,8 @@ import io.tedge.api.Topics;
 /**
  * A bus for unit tests: live subscriptions over a list of listeners, synchronous delivery, a
  * record of what was published, and a responder that plays the cloud (its answers to a publish
- * are delivered right after it).
+ * are delivered right after it). Thread-safe: a {@link TestBridge} publishes on it from its MQTT
+ * client's thread while the test waits with {@link #awaitPublished}.
  */
 public final class FakeBus implements Bus {
 
@@ -44,6 +47,9 @@ public final class FakeBus implements Bus {
         if (topic.equals(failOn)) throw new BusException("journal full");
         BusMessage m = new BusMessage(topic, payload, qos, retain, -1);
         published.add(m);
+        synchronized (published) {
+            published.notifyAll();
+        }
         deliver(m);
         for (BusMessage answer : responder.apply(m)) deliver(answer);
     }
@@ -68,6 +74,27 @@ public final class FakeBus implements Bus {
 
     public int openSubscriptions() {
         return subs.size();
+    }
+
+    /**
+     * The first message published on exactly this topic, already or within the timeout; else an
+     * AssertionError that lists the topics published.
+     */
+    public BusMessage awaitPublished(String topic, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (published) {
+            while (true) {
+                for (BusMessage m : published) {
+                    if (m.topic().equals(topic)) return m;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("nothing published on " + topic + " within " + timeout + "; published: "
+                            + published.stream().map(BusMessage::topic).toList());
+                }
+                TimeUnit.NANOSECONDS.timedWait(published, left);
+            }
+        }
     }
 
     /** The published messages on a topic. */

@@ -1,6 +1,7 @@
 package io.tedge.testkit;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.net.Socket;
@@ -14,10 +15,14 @@ import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
@@ -240,6 +245,27 @@ public final class TestPki {
         StringBuilder sb = new StringBuilder();
         for (X509Certificate c : certs) sb.append(pem("CERTIFICATE", encoded(c)));
         return sb.toString();
+    }
+
+    /**
+     * The certificates of a PEM (or DER) file, in order: a device certificate that
+     * {@code tedge cert create} wrote, to register it with a stand-in. Throws IOException when
+     * the file cannot be read or holds no certificate.
+     */
+    public static List<X509Certificate> readCertificates(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            List<X509Certificate> out = new ArrayList<>();
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) out.add((X509Certificate) c);
+            if (out.isEmpty()) throw new IOException("no certificate in " + file);
+            return out;
+        } catch (CertificateException e) {
+            throw new IOException("not a certificate file: " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first certificate of a PEM (or DER) file (see {@link #readCertificates}). */
+    public static X509Certificate readCertificate(Path file) throws IOException {
+        return readCertificates(file).get(0);
     }
 
     /** Writes text to a file, creating its parent folders. */
