@@ -35,6 +35,10 @@ final class Agent implements AutoCloseable {
         if (!Files.exists(configDir.resolve("tedge.toml"))) {
             Files.writeString(configDir.resolve("tedge.toml"), "[mqtt]\nport = " + port + "\n");
         }
+        // a restart operation in a test must never run the default `init 6` (as root on CI)
+        if (!Files.exists(configDir.resolve("system.toml"))) {
+            Files.writeString(configDir.resolve("system.toml"), "[system]\nreboot = [\"/bin/true\"]\n");
+        }
     }
 
     static int freePort() throws IOException {

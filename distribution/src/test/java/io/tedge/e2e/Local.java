@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -18,6 +19,11 @@ final class Local implements AutoCloseable {
     final BlockingQueue<String> inbox = new LinkedBlockingQueue<>();
 
     Local(int port, String id) throws MqttException {
+        this(port, id, new MqttConnectOptions());
+    }
+
+    /** With these options, e.g. a persistent session that gets what was published while the container restarted. */
+    Local(int port, String id, MqttConnectOptions options) throws MqttException {
         client = new MqttClient("tcp://127.0.0.1:" + port, id, new MemoryPersistence());
         client.setCallback(new MqttCallback() {
             public void connectionLost(Throwable cause) {
@@ -30,7 +36,7 @@ final class Local implements AutoCloseable {
             public void deliveryComplete(IMqttDeliveryToken t) {
             }
         });
-        client.connect();
+        client.connect(options);
     }
 
     Local subscribe(String filter) throws MqttException {

@@ -31,6 +31,7 @@ public final class Tedge {
             "    status        Show the state of the cloud links of the running container",
             "    plugins       List the connectors and mappers of the running container",
             "    mqtt          Publish a message on a topic and subscribe a topic",
+            "    operations    List the supported operations and the operations in flight",
             "    help          Prints this message or the help of the given subcommand(s)",
             "");
 
@@ -60,6 +61,8 @@ public final class Tedge {
                     return ConnectCommand.status(rest, ctx);
                 case "plugins":
                     return ConnectCommand.plugins(rest, ctx);
+                case "operations":
+                    return OperationsCommand.run(rest, ctx);
                 case "help":
                     if (!rest.isEmpty()) return run(List.of(rest.get(0), "--help"), ctx);
                     ctx.out.print(USAGE);

@@ -21,7 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,7 +50,12 @@ import com.sun.net.httpserver.HttpsServer;
  * {@link #setTokenCheck} says so, else 401): {@code GET /identity/externalIds/c8y_Serial/{id}} →
  * 200 {@code {"externalId","type":"c8y_Serial","managedObject":{"id",...}}} or 404 (see
  * {@link #setIdentities}); {@code POST /event/events} → 201 with the event and its {@code id}
- * when it has {@code type}, {@code text}, {@code time} and {@code source.id}, else 422.</li>
+ * when it has {@code type}, {@code text}, {@code time} and {@code source.id}, else 422;
+ * {@code PUT /inventory/managedObjects/{id}} of an id the look-up gave → 200 with the object, its
+ * top-level fragments replaced ({@link #managedObject}), else 404;
+ * {@code POST /event/events/{id}/binaries} of an event created here → 201 (the body kept,
+ * {@link #binary}), {@code GET} of it → 200 with the body; {@code GET} of a file put with
+ * {@link #putBinary} ({@code /inventory/binaries/{id}}) → 200 with its bytes.</li>
  * </ul>
  * A certificate uploaded with status ENABLED is added to the {@link LiveTrust} given at start, so
  * an MQTT stand-in that shares it trusts the device at once. Every request is recorded before it
@@ -60,6 +67,8 @@ public final class C8yHttpStandIn implements AutoCloseable {
     public static final String USER = "admin";
 
     private static final Pattern TRUSTED = Pattern.compile("/tenant/tenants/([^/]+)/trusted-certificates(?:/([^/]+))?/?");
+    private static final Pattern MANAGED_OBJECT = Pattern.compile("/inventory/managedObjects/([^/]+)/?");
+    private static final Pattern BINARY = Pattern.compile("/(?:event/events/([^/]+)/binaries|inventory/binaries/[^/]+)/?");
     private static final String UNAUTHORIZED = "{\"error\":\"security/Unauthorized\",\"message\":\"Invalid credentials! : Bad credentials\","
             + "\"info\":\"https://cumulocity.com/guides/reference/rest-implementation\"}";
 
@@ -96,6 +105,11 @@ public final class C8yHttpStandIn implements AutoCloseable {
         }
     };
     private final java.util.concurrent.atomic.AtomicLong eventIds = new java.util.concurrent.atomic.AtomicLong(90_000);
+    private final Set<String> events = ConcurrentHashMap.newKeySet();
+    private final Set<String> issuedIds = ConcurrentHashMap.newKeySet();
+    private final Map<String, Map<String, Object>> managedObjects = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> binaries = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong binaryIds = new java.util.concurrent.atomic.AtomicLong(70_000);
 
     private C8yHttpStandIn(HttpsServer server, ExecutorService executor, LiveTrust trust, String password) {
         this.server = server;
@@ -177,6 +191,28 @@ public final class C8yHttpStandIn implements AutoCloseable {
         }
     }
 
+    /** The managed object with this id as the device's PUTs left it (empty when none came). */
+    public Map<String, Object> managedObject(String id) {
+        return Map.copyOf(managedObjects.getOrDefault(id, Map.of()));
+    }
+
+    /** The managed object id the identity look-up gives for an external id (null: unknown). */
+    public String idOf(String externalId) {
+        return identities.apply(externalId);
+    }
+
+    /** The content of a binary at this path ({@code /event/events/{id}/binaries} or {@code /inventory/binaries/{id}}), or null. */
+    public byte[] binary(String path) {
+        return binaries.get(path);
+    }
+
+    /** A file the device may download with its JWT; returns its URL {@code https://127.0.0.1:<port>/inventory/binaries/<id>}. */
+    public String putBinary(byte[] content) {
+        String path = "/inventory/binaries/" + binaryIds.incrementAndGet();
+        binaries.put(path, content.clone());
+        return "https://" + hostPort() + path;
+    }
+
     /** The certificates uploaded so far, oldest first. */
     public List<Upload> uploads() {
         synchronized (uploads) {
@@ -216,7 +252,8 @@ public final class C8yHttpStandIn implements AutoCloseable {
     }
 
     private void answer(HttpExchange ex, Request req) throws IOException {
-        if (req.path().startsWith("/identity/externalIds/c8y_Serial/") || req.path().equals("/event/events")) {
+        if (req.path().startsWith("/identity/externalIds/c8y_Serial/") || req.path().startsWith("/event/events")
+                || req.path().startsWith("/inventory/")) {
             deviceApi(ex, req);
             return;
         }
@@ -322,6 +359,16 @@ public final class C8yHttpStandIn implements AutoCloseable {
             send(ex, 401, UNAUTHORIZED);
             return;
         }
+        Matcher bin = BINARY.matcher(req.path());
+        if (bin.matches()) {
+            binaries(ex, req, bin.group(1));
+            return;
+        }
+        Matcher object = MANAGED_OBJECT.matcher(req.path());
+        if (object.matches()) {
+            updateManagedObject(ex, req, object.group(1));
+            return;
+        }
         if (req.path().equals("/event/events")) {
             if (!req.method().equals("POST")) {
                 send(ex, 405, error("general/methodNotAllowed", "Method not allowed"));
@@ -345,7 +392,12 @@ public final class C8yHttpStandIn implements AutoCloseable {
             String id = Long.toString(eventIds.incrementAndGet());
             created.put("id", id);
             created.put("self", "https://" + hostPort() + "/event/events/" + id);
+            events.add(id);
             send(ex, 201, Json.write(created));
+            return;
+        }
+        if (!req.path().startsWith("/identity/externalIds/c8y_Serial/")) {
+            send(ex, 404, error("general/notFound", "Nothing at " + req.path()));
             return;
         }
         String externalId = java.net.URLDecoder.decode(req.path().substring("/identity/externalIds/c8y_Serial/".length()), StandardCharsets.UTF_8);
@@ -355,6 +407,7 @@ public final class C8yHttpStandIn implements AutoCloseable {
         } else if (id == null) {
             send(ex, 404, error("identity/Not Found", "External id not found; external id = ID [type=c8y_Serial, value=" + externalId + "]"));
         } else {
+            issuedIds.add(id);
             Map<String, Object> mo = new LinkedHashMap<>();
             mo.put("id", id);
             mo.put("self", "https://" + hostPort() + "/inventory/managedObjects/" + id);
@@ -363,6 +416,63 @@ public final class C8yHttpStandIn implements AutoCloseable {
             out.put("type", "c8y_Serial");
             out.put("managedObject", mo);
             send(ex, 200, Json.write(out));
+        }
+    }
+
+    private void updateManagedObject(HttpExchange ex, Request req, String id) throws IOException {
+        if (!req.method().equals("PUT")) {
+            send(ex, 405, error("general/methodNotAllowed", "Method not allowed"));
+            return;
+        }
+        if (!issuedIds.contains(id)) {
+            send(ex, 404, error("inventory/Not Found", "Finding device data from database failed : No managedObject for id '" + id + "'!"));
+            return;
+        }
+        Map<String, Object> update;
+        try {
+            update = Json.parseObject(req.body());
+        } catch (IllegalArgumentException e) {
+            send(ex, 422, error("undefined/validationError", "Invalid JSON: " + e.getMessage()));
+            return;
+        }
+        Map<String, Object> merged = managedObjects.compute(id, (k, before) -> {
+            Map<String, Object> m = before == null ? new LinkedHashMap<>() : new LinkedHashMap<>(before);
+            m.putAll(update);
+            m.put("id", id);
+            return m;
+        });
+        send(ex, 200, Json.write(merged));
+    }
+
+    private void binaries(HttpExchange ex, Request req, String eventId) throws IOException {
+        if (eventId != null && !events.contains(eventId)) {
+            send(ex, 404, error("event/Not Found", "Finding event data from database failed : No event for id '" + eventId + "'!"));
+            return;
+        }
+        if (req.method().equals("POST") && eventId != null) {
+            if (binaries.containsKey(req.path())) {
+                send(ex, 409, error("binaries/Duplicate", "The event " + eventId + " already has a binary"));
+                return;
+            }
+            binaries.put(req.path(), req.body().getBytes(StandardCharsets.UTF_8));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("self", "https://" + hostPort() + req.path());
+            out.put("source", eventId);
+            out.put("type", req.header("Content-Type"));
+            send(ex, 201, Json.write(out));
+        } else if (req.method().equals("GET")) {
+            byte[] b = binaries.get(req.path());
+            if (b == null) {
+                send(ex, 404, error("binaries/Not Found", "No binary at " + req.path()));
+                return;
+            }
+            ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+            ex.sendResponseHeaders(200, b.length == 0 ? -1 : b.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(b);
+            }
+        } else {
+            send(ex, 405, error("general/methodNotAllowed", "Method not allowed"));
         }
     }
 

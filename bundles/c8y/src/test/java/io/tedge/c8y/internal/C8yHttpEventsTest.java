@@ -51,7 +51,12 @@ class C8yHttpEventsTest {
     }
 
     private C8yHttpEvents sender(Path trust) {
-        return new C8yHttpEvents(bus, new C8yHttpEvents.Settings("dev1", "https://127.0.0.1:" + rest.port(), trust, null), Duration.ofSeconds(2), 50);
+        return new C8yHttpEvents(bus, client(trust), 50);
+    }
+
+    private C8yHttp client(Path trust) {
+        return new C8yHttp(bus, new C8yHttp.Settings("dev1", "https://127.0.0.1:" + rest.port(), trust, null, List.of("127.0.0.1")),
+                Duration.ofSeconds(2), java.time.Clock.systemUTC(), 50);
     }
 
     private static byte[] event(String json) {
@@ -102,8 +107,8 @@ class C8yHttpEventsTest {
         rest.setIdentities(id -> null);
         C8yHttpEvents s = sender(roots);
         byte[] e = event("{\"type\":\"e\",\"time\":\"2021-04-08T00:00:00Z\",\"text\":\"t\",\"externalSource\":{\"externalId\":\"kid\",\"type\":\"c8y_Serial\"}}");
-        assertThatThrownBy(() -> s.send(e, false)).isInstanceOf(C8yHttpEvents.Later.class).hasMessageContaining("404");
-        assertThatThrownBy(() -> s.send(e, true)).isInstanceOf(C8yHttpEvents.Refused.class)
+        assertThatThrownBy(() -> s.send(e, false)).isInstanceOf(C8yHttp.Later.class).hasMessageContaining("404");
+        assertThatThrownBy(() -> s.send(e, true)).isInstanceOf(C8yHttp.Refused.class)
                 .hasMessage("The given Child ID 'kid' is not registered with Cumulocity. To send the events to the child device, it has to be registered first.");
     }
 
@@ -119,7 +124,7 @@ class C8yHttpEventsTest {
     void aServerTheDeviceDoesNotTrustIsNotSentTo() throws Exception {
         Path other = TestPki.create("other-ca").writeCaPem(dir.resolve("other.pem"));
         assertThatThrownBy(() -> sender(other).send(event("{\"type\":\"e\",\"time\":\"2021-04-08T00:00:00Z\",\"text\":\"t\"}"), false))
-                .isInstanceOf(C8yHttpEvents.Later.class).hasMessageContaining("cannot reach");
+                .isInstanceOf(C8yHttp.Later.class).hasMessageContaining("cannot reach");
         assertThat(rest.requests()).isEmpty();
     }
 
@@ -127,14 +132,14 @@ class C8yHttpEventsTest {
     void noAnswerToTheTokenRequestIsTriedAgainLater() {
         bus.respond(m -> List.of());
         assertThatThrownBy(() -> sender(roots).send(event("{\"type\":\"e\",\"time\":\"t\",\"text\":\"t\"}"), false))
-                .isInstanceOf(C8yHttpEvents.Later.class).hasMessageContaining("no JWT");
+                .isInstanceOf(C8yHttp.Later.class).hasMessageContaining("no JWT");
     }
 
     @Test
     void settingsSayWhatIsMissing() {
-        assertThat(C8yHttpEvents.Settings.of(java.util.Map.of("device.id", "d")).problem()).isEqualTo("c8y.url is not set");
-        var s = C8yHttpEvents.Settings.of(java.util.Map.of("device.id", "d", "c8y.url", "t.example.com", "c8y.http", "t.example.com:8443"));
+        assertThat(C8yHttp.Settings.of(java.util.Map.of("device.id", "d")).problem()).isEqualTo("c8y.url is not set");
+        var s = C8yHttp.Settings.of(java.util.Map.of("device.id", "d", "c8y.url", "t.example.com", "c8y.http", "t.example.com:8443"));
         assertThat(s.endpoint()).isEqualTo("https://t.example.com:8443");
-        assertThat(C8yHttpEvents.Settings.of(java.util.Map.of("device.id", "d", "c8y.url", "t.example.com")).endpoint()).isEqualTo("https://t.example.com:443");
+        assertThat(C8yHttp.Settings.of(java.util.Map.of("device.id", "d", "c8y.url", "t.example.com")).endpoint()).isEqualTo("https://t.example.com:443");
     }
 }

@@ -108,6 +108,7 @@ public class ConfigPublisher implements TedgeConfigService {
     }
 
     private volatile boolean registryDirty;
+    private volatile ConfigRegistry publishedWith;
 
     private void rebuildLater() {
         registryDirty = true;
@@ -135,7 +136,9 @@ public class ConfigPublisher implements TedgeConfigService {
     synchronized void publish() {
         TedgeConfig cfg;
         try {
-            cfg = TedgeConfig.load(dir, registry());
+            ConfigRegistry reg = registry();
+            publishedWith = reg;
+            cfg = TedgeConfig.load(dir, reg);
         } catch (ConfigException e) {
             LOG.error("{} (the running agent keeps its previous configuration)", e.getMessage());
             return;
@@ -186,10 +189,10 @@ public class ConfigPublisher implements TedgeConfigService {
                     }
                     key.reset();
                 }
-                if (registryDirty) {
-                    rebuildRegistry();
-                    changed = true;
-                }
+                // a bundle's keys came or went: the registry may have been rebuilt already by a
+                // reader (registry()), so compare with the one the last publish used
+                if (registryDirty) rebuildRegistry();
+                if (registry != publishedWith) changed = true;
                 if (changed) publish();
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;

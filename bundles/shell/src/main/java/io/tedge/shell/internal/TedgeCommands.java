@@ -28,7 +28,8 @@ import io.tedge.config.TedgeConfigService;
         "osgi.command.function=connect",
         "osgi.command.function=disconnect",
         "osgi.command.function=status",
-        "osgi.command.function=plugins"})
+        "osgi.command.function=plugins",
+        "osgi.command.function=operations"})
 public class TedgeCommands {
     private final TedgeConfigService config;
 
@@ -75,6 +76,11 @@ public class TedgeCommands {
     @Descriptor("List the connectors and mappers: bundle, version, state, link status, backlog")
     public void plugins(CommandSession session, @Descriptor("no arguments") String... args) {
         run(session, prefixed("plugins", args));
+    }
+
+    @Descriptor("List the supported operations (operations/c8y) and the operations in flight")
+    public void operations(CommandSession session, @Descriptor("[list]") String... args) {
+        run(session, prefixed("operations", args));
     }
 
     private static List<String> prefixed(String cmd, String... args) {

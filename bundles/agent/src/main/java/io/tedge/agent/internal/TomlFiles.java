@@ -1,0 +1,57 @@
+package io.tedge.agent.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+
+/**
+ * The TOML files of device management (operation files, plug-in files, system.toml, state files)
+ * read with jackson-dataformat-toml (TOML 1.0: inline tables, arrays of tables, {@code 0o444}
+ * octal integers) into a tree, and the one JSON mapper of the bundle.
+ */
+public final class TomlFiles {
+    public static final TomlMapper TOML = new TomlMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
+    /** Larger files are refused: these files are a few lines long. */
+    public static final long MAX_SIZE = 1 << 20;
+
+    private TomlFiles() {
+    }
+
+    /** The file as a tree; an empty file is an empty table. */
+    public static ObjectNode read(Path file) throws IOException {
+        if (Files.size(file) > MAX_SIZE) throw new IOException(file + " is larger than " + MAX_SIZE + " bytes");
+        return parse(Files.readString(file), file.toString());
+    }
+
+    /** Parses TOML text; the error says where. */
+    public static ObjectNode parse(String text, String what) throws IOException {
+        if (text.isBlank()) return TOML.createObjectNode();
+        try {
+            JsonNode n = TOML.readTree(text);
+            if (n == null || n.isMissingNode()) return TOML.createObjectNode();
+            return (ObjectNode) n;
+        } catch (JacksonException e) {
+            throw new IOException(what + " is not valid TOML: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** The {@code files} array of a plug-in file ({@code files = [ {...}, ... ]} or {@code [[files]]}); empty when absent. */
+    public static JsonNode filesArray(Path file) throws IOException {
+        JsonNode files = read(file).path("files");
+        if (!files.isMissingNode() && !files.isArray()) throw new IOException(file + ": `files` must be an array");
+        return files;
+    }
+
+    /** A text field, or null when missing or not text. */
+    public static String text(JsonNode n, String field) {
+        JsonNode v = n == null ? null : n.get(field);
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
+}
