@@ -77,6 +77,39 @@ class FirstHourIT {
         }
     }
 
+    /**
+     * Issue 11: {@code exit <code>} in the Gogo shell (a pseudo-terminal made by script(1)) stops
+     * the agent with that code and prints no {@code java.lang.InterruptedException} (Gogo's own
+     * exit ran System.exit as a shell job, and the framework's shutdown interrupted the shell
+     * waiting for it); a bad code is refused with the usage and stops nothing.
+     */
+    @Test
+    void exitInTheGogoShellStopsTheAgentCleanlyWithItsCode() throws Exception {
+        Path cfg = dir.resolve("cfg-exit");
+        Agent agent = new Agent(cfg);
+        Path transcript = dir.resolve("gogo.log");
+        Process shell = new ProcessBuilder("script", "-qfec", Agent.HOME.resolve("bin/tedged") + " --config-dir " + cfg
+                + "; echo tedged-rc=$?", "/dev/null").redirectErrorStream(true).redirectOutput(transcript.toFile()).start();
+        OutputStream keys = shell.getOutputStream();
+        try {
+            agent.awaitPort(agent.port, Duration.ofSeconds(60));
+            Agent.await("the Gogo prompt", Duration.ofSeconds(60), () -> read(transcript).contains("g!"));
+            type(keys, "exit now\n");
+            Agent.await("the refusal of a bad exit code", Duration.ofSeconds(30),
+                    () -> read(transcript).contains("exit: 'now' is not an exit code. Usage: exit [code]"));
+            assertThat(Agent.listening(agent.port)).as("still running after a bad exit").isTrue();
+            int before = read(transcript).length();
+            type(keys, "exit 3\n");
+            Agent.await("tedged ended", Duration.ofSeconds(60), () -> read(transcript).contains("tedged-rc="));
+            String afterExit = read(transcript).substring(before);
+            assertThat(afterExit).as(read(transcript)).contains("gosh: stopping framework").contains("tedged-rc=3")
+                    .doesNotContain("Exception");
+        } finally {
+            keys.close();
+            if (!shell.waitFor(20, TimeUnit.SECONDS)) shell.destroyForcibly();
+        }
+    }
+
     private static void type(OutputStream keys, String line) throws IOException {
         keys.write(line.getBytes(StandardCharsets.UTF_8));
         keys.flush();

@@ -79,15 +79,6 @@ class TelemetryIT {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("port = (\\d+)").matcher(toml);
         assertThat(m.find()).isTrue();
         Agent agent = new Agent(cfg, Integer.parseInt(m.group(1))).startAndWait();
-        // `tedge connect` trusts the container's "deploy/ settled" once every jar's bundle is ACTIVE,
-        // which can be before SCR has registered the bundle's connector: wait for it to be listed
-        Agent.await("the c8y connector in tedge plugins", T, () -> {
-            try {
-                return agent.tedge("plugins").out().matches("(?s).*connector +c8y .*ACTIVE.*");
-            } catch (Exception e) {
-                return false;
-            }
-        });
         C8yIT.ok(agent.tedge("connect", "c8y"));
         cloud.awaitConnected(device, T);
         return agent;

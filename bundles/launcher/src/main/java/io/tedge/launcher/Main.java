@@ -141,7 +141,16 @@ public final class Main {
             System.exit(1);
         }
         lock.release();
-        System.exit(0);
+        // `exit <code>` in the Gogo shell says with which code (the shell then stops the framework)
+        System.exit(exitCode(System.getProperty("tedged.exit.code")));
+    }
+
+    static int exitCode(String property) {
+        try {
+            return property == null ? 0 : Integer.parseInt(property.trim()) & 0xff;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /**

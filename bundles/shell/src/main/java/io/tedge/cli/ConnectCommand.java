@@ -113,8 +113,10 @@ final class ConnectCommand {
      */
     private static void requireConnector(CommandContext ctx, MqttClient c, String cloud) throws CommandFailed, InterruptedException {
         List<String> installed;
+        String settling = null;
         if (c != null) {
-            // a container that is still starting the jars of deploy/ is asked again, for up to 20 s
+            // a container that is still starting the jars of deploy/ or their components (the
+            // inventory says "settled": false) is asked again, for up to 20 s
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (true) {
                 Map<String, Object> inventory = inventory(c);
@@ -123,7 +125,8 @@ final class ConnectCommand {
                     if ("connector".equals(p.get("kind")) && "ACTIVE".equals(p.get("state"))) installed.add(JsonText.text(p, "name", "?"));
                 }
                 if (installed.contains(cloud)) return;
-                if (!Boolean.FALSE.equals(inventory.get("settled")) || System.nanoTime() - end > 0) break;
+                settling = Boolean.FALSE.equals(inventory.get("settled")) ? JsonText.text(inventory, "settling", "deploy/ is being started") : null;
+                if (settling == null || System.nanoTime() - end > 0) break;
                 Thread.sleep(250);
             }
         } else {
@@ -133,7 +136,8 @@ final class ConnectCommand {
         Collections.sort(installed);
         throw new CommandFailed("No connector for '" + cloud + "' is installed. Installed connectors: "
                 + (installed.isEmpty() ? "none" : String.join(", ", installed))
-                + ".\nPut the connector's jar into the deploy/ folder of the agent, then run `tedge connect " + cloud + "` again.");
+                + ".\nPut the connector's jar into the deploy/ folder of the agent, then run `tedge connect " + cloud + "` again."
+                + (settling == null ? "" : "\nThe container has not finished starting deploy/ after 20 s: " + settling + "."));
     }
 
     static int disconnect(List<String> args, CommandContext ctx) throws UsageException, ConfigException, CommandFailed, InterruptedException {

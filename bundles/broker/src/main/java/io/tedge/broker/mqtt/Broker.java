@@ -432,7 +432,18 @@ public final class Broker implements Closeable {
 
     /** The retained message on a topic, or null. */
     public BusMessage retained(String topic) {
-        return retained.get(topic);
+        synchronized (routeLock) {
+            return retained.get(topic);
+        }
+    }
+
+    /** The topics that hold a retained message. */
+    public List<String> retainedTopics() {
+        synchronized (routeLock) {
+            List<String> out = new java.util.ArrayList<>(retained.size());
+            for (BusMessage m : retained.all()) out.add(m.topic());
+            return out;
+        }
     }
 
     public Stats stats() {

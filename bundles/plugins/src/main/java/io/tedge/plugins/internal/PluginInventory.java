@@ -17,6 +17,9 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -145,7 +148,9 @@ public class PluginInventory {
                 g.writeEndObject();
             }
             g.writeEndArray();
-            g.writeBooleanField("settled", settled());
+            String settling = whySettling();
+            g.writeBooleanField("settled", settling == null);
+            if (settling != null) g.writeStringField("settling", settling);
             g.writeEndObject();
         }
         return out.toByteArray();
@@ -153,36 +158,115 @@ public class PluginInventory {
 
     /**
      * Whether the container has finished starting what deploy/ holds: the framework is at its
-     * final start level and every jar of deploy/ is an active bundle or was refused. Until then a
-     * connector missing from the list may just not be started yet.
+     * final start level, every jar of deploy/ is an active bundle or was refused, and SCR has
+     * finished with the components of those bundles (see {@link #pending}). Until then a
+     * connector missing from the list may just not be registered yet: a bundle is ACTIVE before
+     * SCR has even read its components, and registers their services a moment later. Null when
+     * settled, else what the container is still waiting for (one line, for the user).
      */
-    boolean settled() {
+    String whySettling() {
         String beginning = ctx.getProperty("org.osgi.framework.startlevel.beginning");
         int level = ctx.getBundle(0).adapt(org.osgi.framework.startlevel.FrameworkStartLevel.class).getStartLevel();
-        if (beginning != null && level < Integer.parseInt(beginning.trim())) return false;
+        if (beginning != null && level < Integer.parseInt(beginning.trim())) return "the framework is at start level " + level + " of " + beginning.trim();
         java.util.Map<String, String> refused = guard.refused();
+        List<Bundle> deployed = new java.util.ArrayList<>();
         for (java.nio.file.Path dir : deployDirs()) {
-            if (!settled(dir, refused)) return false;
+            String why = deployed(dir, refused, deployed);
+            if (why != null) return why;
         }
-        return true;
+        List<String> pending = pendingComponents(deployed);
+        return pending.isEmpty() ? null : String.join("; ", pending);
     }
 
     private java.util.List<java.nio.file.Path> deployDirs() {
         return DeployGuard.deployDirs(ctx);
     }
 
-    private boolean settled(java.nio.file.Path dir, java.util.Map<String, String> refused) {
+    /** Adds the active bundles of the jars of a deploy dir; null, or which jar is not started yet. */
+    private String deployed(java.nio.file.Path dir, java.util.Map<String, String> refused, List<Bundle> into) {
         try (java.nio.file.DirectoryStream<java.nio.file.Path> ds = java.nio.file.Files.newDirectoryStream(dir, "*.jar")) {
             for (java.nio.file.Path jar : ds) {
                 if (refused.containsKey(jar.getFileName().toString())) continue;
                 String loc = jar.toFile().toURI().normalize().toString();
                 Bundle b = ctx.getBundle(loc);
-                if (b == null || (b.getState() != Bundle.ACTIVE && b.getHeaders().get(org.osgi.framework.Constants.FRAGMENT_HOST) == null)) return false;
+                if (b == null) return jar.getFileName() + " is not installed yet";
+                if (b.getHeaders().get(org.osgi.framework.Constants.FRAGMENT_HOST) != null) continue;
+                if (b.getState() != Bundle.ACTIVE) return b.getSymbolicName() + " is " + state(b.getState());
+                into.add(b);
             }
         } catch (IOException e) {
-            return true;
+            return null;
         }
-        return true;
+        return null;
+    }
+
+    /** What SCR has not finished for the components of these bundles (empty when nothing). */
+    private List<String> pendingComponents(List<Bundle> bundles) {
+        List<Bundle> withComponents = new java.util.ArrayList<>();
+        for (Bundle b : bundles) {
+            if (b.getHeaders().get("Service-Component") != null) withComponents.add(b);
+        }
+        if (withComponents.isEmpty()) return List.of();
+        ServiceReference<ServiceComponentRuntime> ref = ctx.getServiceReference(ServiceComponentRuntime.class);
+        ServiceComponentRuntime scr = ref == null ? null : ctx.getService(ref);
+        if (scr == null) return List.of("the component runtime (SCR) is not started");
+        try {
+            List<String> out = new java.util.ArrayList<>();
+            for (Bundle b : withComponents) {
+                java.util.Collection<ComponentDescriptionDTO> descs = scr.getComponentDescriptionDTOs(b);
+                out.addAll(pending(b.getSymbolicName(), descs, d -> scr.isComponentEnabled(d), scr::getComponentConfigurationDTOs,
+                        this::registered));
+            }
+            return out;
+        } finally {
+            ctx.ungetService(ref);
+        }
+    }
+
+    private boolean registered(long componentId) {
+        try {
+            ServiceReference<?>[] r = ctx.getAllServiceReferences(null, "(component.id=" + componentId + ")");
+            return r != null && r.length > 0;
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The components of one bundle that SCR is still bringing up, as "bundle/component: why":
+     * SCR has not read the bundle's components yet (none known), an enabled component has no
+     * configuration yet (not enabled by SCR yet), waits for a service it references, or is
+     * satisfied but its service is not registered yet. A component that needs a configuration
+     * nobody gave it, or whose activation failed, will not change by waiting: it does not hold
+     * the container unsettled.
+     */
+    static List<String> pending(String bundle, java.util.Collection<ComponentDescriptionDTO> descs,
+            java.util.function.Predicate<ComponentDescriptionDTO> enabled,
+            java.util.function.Function<ComponentDescriptionDTO, java.util.Collection<ComponentConfigurationDTO>> configs,
+            java.util.function.LongPredicate registered) {
+        if (descs == null || descs.isEmpty()) return List.of(bundle + ": its components are not read by SCR yet");
+        List<String> out = new java.util.ArrayList<>();
+        for (ComponentDescriptionDTO d : descs) {
+            if (!enabled.test(d)) continue;
+            java.util.Collection<ComponentConfigurationDTO> cs = configs.apply(d);
+            if (cs == null || cs.isEmpty()) {
+                if (!"require".equals(d.configurationPolicy)) out.add(bundle + "/" + d.name + ": not enabled yet");
+                continue;
+            }
+            for (ComponentConfigurationDTO c : cs) {
+                if (c.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE) {
+                    List<String> refs = new java.util.ArrayList<>();
+                    if (c.unsatisfiedReferences != null) {
+                        for (var u : c.unsatisfiedReferences) refs.add(u.name);
+                    }
+                    out.add(bundle + "/" + d.name + ": waits for " + (refs.isEmpty() ? "a referenced service" : String.join(", ", refs)));
+                } else if ((c.state == ComponentConfigurationDTO.SATISFIED || c.state == ComponentConfigurationDTO.ACTIVE)
+                        && d.serviceInterfaces != null && d.serviceInterfaces.length > 0 && !registered.test(c.id)) {
+                    out.add(bundle + "/" + d.name + ": its service is not registered yet");
+                }
+            }
+        }
+        return out;
     }
 
     private <S> List<ServiceReference<S>> refs(Class<S> type) {
