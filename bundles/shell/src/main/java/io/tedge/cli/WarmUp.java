@@ -50,6 +50,11 @@ public final class WarmUp {
             c.subscribe("t", 0);
             c.receive(1000).text();
             c.disconnect();
+            // what `tedge status` prints from the retained statuses and healths (Jackson, the tables)
+            ConnectCommand.printLinks(ctx, List.<String[]>of(new String[] {"tedge/bridge/c8y/status",
+                    "{\"cloud\":\"c8y\",\"status\":\"connected\",\"queued\":0,\"sent\":1,\"last_error\":\"\",\"ok\":true}"}));
+            HealthTable.print(nul, List.<String[]>of(new String[] {"tedge/health/tedge-mapper-c8y",
+                    "{\"status\":\"up\",\"pid\":1,\"time\":1700000000,\"x\":[1.5,null,{\"y\":false}]}"}));
         } catch (IOException | InterruptedException | RuntimeException e) {
             // a warm-up only: whatever did not load now loads when used
         } finally {
