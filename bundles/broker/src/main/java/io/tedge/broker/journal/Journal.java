@@ -103,7 +103,11 @@ public final class Journal implements Closeable {
     private final AtomicLong droppedTotal = new AtomicLong();
     private final Thread writer;
     private volatile Thread dropCounter;
-    private final ArrayDeque<Segment> toCount = new ArrayDeque<>();
+    /** A deleted segment to count drops in, with the cursors that had not read all of it when it went, and where they were. */
+    private record Dropped(Segment segment, List<Cursor> behind, long[] committed) {
+    }
+
+    private final ArrayDeque<Dropped> toCount = new ArrayDeque<>();
     private volatile boolean closed;
 
     private Journal(Path dir, long maxSize, boolean fsync, ChannelOpener opener) throws IOException {
@@ -527,8 +531,21 @@ public final class Journal implements Closeable {
     }
 
     private void countDropsLater(Segment s) {
+        // the positions as they are now: a consumer that jumps past the deleted segment and commits
+        // before the counting thread runs must still be counted
+        List<Cursor> behind = new ArrayList<>();
+        List<Long> at = new ArrayList<>();
+        for (Cursor c : cursorStore.all()) {
+            long p = c.committedPosition();
+            if (p < s.end()) {
+                behind.add(c);
+                at.add(p);
+            }
+        }
+        long[] committed = new long[at.size()];
+        for (int i = 0; i < committed.length; i++) committed[i] = at.get(i);
         synchronized (toCount) {
-            toCount.add(s);
+            toCount.add(new Dropped(s, behind, committed));
             if (dropCounter == null) {
                 Thread t = new Thread(this::countLoop, "tedge-journal-drops");
                 t.setDaemon(true);
@@ -541,27 +558,25 @@ public final class Journal implements Closeable {
     /** Counts, per cursor, the messages of deleted segments it had not read; exits when done. */
     private void countLoop() {
         while (true) {
-            Segment s;
+            Dropped d;
             synchronized (toCount) {
-                s = toCount.poll();
-                if (s == null) {
+                d = toCount.poll();
+                if (d == null) {
                     dropCounter = null;
                     return;
                 }
             }
             try {
-                countDrops(s);
+                countDrops(d);
             } finally {
-                s.closeQuietly();
+                d.segment().closeQuietly();
             }
         }
     }
 
-    private void countDrops(Segment s) {
-        List<Cursor> behind = new ArrayList<>();
-        for (Cursor c : cursorStore.all()) {
-            if (c.committedPosition() < s.end()) behind.add(c);
-        }
+    private void countDrops(Dropped d) {
+        Segment s = d.segment();
+        List<Cursor> behind = d.behind();
         long[] n = new long[behind.size()];
         try {
             ByteBuffer head = ByteBuffer.allocate(HEADER);
@@ -583,7 +598,7 @@ public final class Journal implements Closeable {
                 long recordStart = s.base + pos;
                 for (int i = 0; i < n.length; i++) {
                     Cursor c = behind.get(i);
-                    if (recordStart >= c.committedPosition() && c.matches(topic)) n[i]++;
+                    if (recordStart >= d.committed()[i] && c.matches(topic)) n[i]++;
                 }
                 pos += HEADER + len;
             }
@@ -710,6 +725,12 @@ public final class Journal implements Closeable {
 
     /** Whether any filter matches. */
     public static boolean matchesAny(Collection<String> filters, String topic) {
+        if (filters instanceof List<String> l && filters instanceof java.util.RandomAccess) {
+            for (int i = 0, n = l.size(); i < n; i++) {
+                if (Topics.matches(l.get(i), topic)) return true;
+            }
+            return false;
+        }
         for (String f : filters) {
             if (Topics.matches(f, topic)) return true;
         }

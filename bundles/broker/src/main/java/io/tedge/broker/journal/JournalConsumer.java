@@ -21,6 +21,11 @@ public final class JournalConsumer implements DurableConsumer {
     private final JournalReader reader;
     private long lastReturned;
     private volatile boolean closed;
+    /** The last topic asked about (the reader hands the same String for a repeated topic) and the answer, for these filters. */
+    private String lastTopic;
+    private List<String> lastFilters;
+    private boolean lastWanted;
+    private final java.util.function.Predicate<String> wanted = this::wanted;
 
     public JournalConsumer(Journal journal, Cursor cursor) {
         this.journal = journal;
@@ -41,9 +46,7 @@ public final class JournalConsumer implements DurableConsumer {
         while (!closed) {
             try {
                 BusMessage m;
-                while (out.size() < max && (m = reader.next()) != null) {
-                    if (cursor.matches(m.topic())) out.add(m);
-                }
+                while (out.size() < max && (m = reader.next(wanted)) != null) out.add(m);
             } catch (IOException e) {
                 if (closed) break;
                 throw new UncheckedIOException("Cannot read the journal: " + e.getMessage(), e);
@@ -64,6 +67,16 @@ public final class JournalConsumer implements DurableConsumer {
             journal.awaitBeyond(reader.position(), left, TimeUnit.NANOSECONDS);
         }
         return out;
+    }
+
+    private boolean wanted(String topic) {
+        List<String> f = cursor.filters();
+        if (topic != lastTopic || f != lastFilters) {
+            lastWanted = Journal.matchesAny(f, topic);
+            lastTopic = topic;
+            lastFilters = f;
+        }
+        return lastWanted;
     }
 
     @Override
@@ -100,9 +113,7 @@ public final class JournalConsumer implements DurableConsumer {
         JournalReader r = journal.reader(cursor.committedPosition());
         try {
             BusMessage m;
-            while ((m = r.next()) != null && n < PENDING_SCAN_LIMIT) {
-                if (cursor.matches(m.topic())) n++;
-            }
+            while (n < PENDING_SCAN_LIMIT && (m = r.next(cursor::matches)) != null) n++;
         } catch (IOException e) {
             return -1;
         }
