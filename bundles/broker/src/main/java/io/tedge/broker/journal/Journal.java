@@ -20,9 +20,12 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
+import java.util.function.Predicate;
 import java.util.zip.CRC32C;
 
 import org.slf4j.Logger;
@@ -92,6 +95,22 @@ public final class Journal implements Closeable {
     private long appendSegBase;
     private volatile long appendEnd;
     private boolean writerBusy;
+    /** The distinct topics of the records in {@code filling}, in order; null when more than {@link #BATCH_TOPICS}. */
+    private ArrayList<String> fillingTopics = new ArrayList<>();
+    private static final int BATCH_TOPICS = 16;
+
+    /** A consumer's thread waiting for a record it wants ({@link #awaitWanted}). */
+    private static final class Waiter {
+        final Thread thread = Thread.currentThread();
+        final Predicate<String> wants;
+        volatile boolean woken;
+
+        Waiter(Predicate<String> wants) {
+            this.wants = wants;
+        }
+    }
+
+    private final java.util.Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
 
     // ---- the durable side
     private final ReentrantLock notifyLock = new ReentrantLock();
@@ -283,6 +302,16 @@ public final class Journal implements Closeable {
             crc.update(filling.array(), at + HEADER, bodyLen);
             filling.putInt(at + 4, (int) crc.getValue());
             appendEnd = start + need;
+            ArrayList<String> ts = fillingTopics;
+            if (ts != null) {
+                int k = ts.size();
+                if (k == 0 || !ts.get(k - 1).equals(topic)) {
+                    if (!ts.contains(topic)) {
+                        if (k >= BATCH_TOPICS) fillingTopics = null;
+                        else ts.add(topic);
+                    }
+                }
+            }
             if (!writerBusy) work.signal();
             return appendEnd;
         } finally {
@@ -354,6 +383,7 @@ public final class Journal implements Closeable {
             ByteBuffer batch;
             long batchStart;
             List<Long> batchRolls;
+            List<String> batchTopics;
             appendLock.lock();
             try {
                 writerBusy = false;
@@ -366,6 +396,8 @@ public final class Journal implements Closeable {
                 batchStart = fillingStart;
                 batchRolls = new ArrayList<>(rolls);
                 rolls.clear();
+                batchTopics = fillingTopics;
+                fillingTopics = new ArrayList<>();
                 spare.clear();
                 filling = spare;
                 fillingStart = appendEnd;
@@ -373,13 +405,13 @@ public final class Journal implements Closeable {
                 appendLock.unlock();
             }
             batch.flip();
-            if (!writeBatch(batch, batchStart, batchRolls)) return;
+            if (!writeBatch(batch, batchStart, batchRolls, batchTopics)) return;
             spare = batch.capacity() > 4 * BUFFER ? ByteBuffer.allocate(BUFFER) : batch;
         }
     }
 
     /** Writes one batch, retrying while the disk refuses; false when closed before it could. */
-    private boolean writeBatch(ByteBuffer batch, long batchStart, List<Long> batchRolls) {
+    private boolean writeBatch(ByteBuffer batch, long batchStart, List<Long> batchRolls, List<String> topics) {
         long batchEnd = batchStart + batch.remaining();
         long pos = batchStart;
         int rollIndex = 0;
@@ -422,7 +454,7 @@ public final class Journal implements Closeable {
                             dir, describe(io), RETRY_MS);
                 }
                 failure = io;
-                notifyAdvance();
+                notifyAdvance(null);
                 if (!sleepUnlessClosed(RETRY_MS)) {
                     LOG.error("The journal was closed before {} byte(s) of unacknowledged messages could be written", batchEnd - pos);
                     return false;
@@ -434,7 +466,7 @@ public final class Journal implements Closeable {
             failure = null;
         }
         end = batchEnd;
-        notifyAdvance();
+        notifyAdvance(topics);
         if (rolled) enforceLimit();
         return true;
     }
@@ -462,7 +494,13 @@ public final class Journal implements Closeable {
         }
     }
 
-    private void notifyAdvance() {
+    /** Wakes the threads waiting for the end to move, and those of {@link #awaitWanted} that want one of the topics (null: all). */
+    private void notifyAdvance(List<String> topics) {
+        for (Waiter w : waiters) {
+            if (w.woken || topics != null && !wantsAny(w, topics)) continue;
+            w.woken = true;
+            LockSupport.unpark(w.thread);
+        }
         notifyLock.lock();
         try {
             advanced.signalAll();
@@ -475,6 +513,17 @@ public final class Journal implements Closeable {
             } catch (RuntimeException e) {
                 LOG.warn("Journal listener failed: {}", e.toString(), e);
             }
+        }
+    }
+
+    private static boolean wantsAny(Waiter w, List<String> topics) {
+        try {
+            for (int i = 0; i < topics.size(); i++) {
+                if (w.wants.test(topics.get(i))) return true;
+            }
+            return false;
+        } catch (RuntimeException e) {
+            return true;
         }
     }
 
@@ -667,6 +716,33 @@ public final class Journal implements Closeable {
         }
     }
 
+    /**
+     * Waits until a record that {@code wants} accepts (by its topic) becomes durable past
+     * {@code position}, the timeout, or the journal closes or fails: as {@link #awaitBeyond}, but
+     * batches of records the caller does not want do not wake it (a consumer's thread sleeps
+     * through other traffic; it reads past those records when it next wakes). Returns whether it
+     * was woken before the timeout. {@code wants} runs on the journal's writer thread: it must be
+     * thread safe and quick.
+     */
+    public boolean awaitWanted(long position, long timeout, TimeUnit unit, Predicate<String> wants) throws InterruptedException {
+        if (end > position) return true;
+        Waiter w = new Waiter(wants);
+        waiters.add(w);
+        try {
+            if (end > position) return true; // written before we were listed: look
+            long deadline = System.nanoTime() + unit.toNanos(timeout);
+            while (!w.woken && !closed) {
+                if (Thread.interrupted()) throw new InterruptedException();
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                LockSupport.parkNanos(this, left);
+            }
+            return true;
+        } finally {
+            waiters.remove(w);
+        }
+    }
+
     synchronized Segment segmentFor(long position) {
         for (int i = segments.size() - 1; i >= 0; i--) {
             Segment s = segments.get(i);
@@ -757,6 +833,10 @@ public final class Journal implements Closeable {
             advanced.signalAll();
         } finally {
             notifyLock.unlock();
+        }
+        for (Waiter w : waiters) {
+            w.woken = true;
+            LockSupport.unpark(w.thread);
         }
         try {
             if (active != null && failure == null) {

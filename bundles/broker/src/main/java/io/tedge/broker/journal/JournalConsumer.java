@@ -26,12 +26,15 @@ public final class JournalConsumer implements DurableConsumer {
     private List<String> lastFilters;
     private boolean lastWanted;
     private final java.util.function.Predicate<String> wanted = this::wanted;
+    /** The same question, thread safe, asked by the journal's writer thread to wake this consumer only for what it wants. */
+    private final java.util.function.Predicate<String> matches;
 
     public JournalConsumer(Journal journal, Cursor cursor) {
         this.journal = journal;
         this.cursor = cursor;
         this.reader = journal.reader(cursor.committedPosition());
         this.lastReturned = cursor.committedPosition();
+        this.matches = cursor::matches;
     }
 
     @Override
@@ -64,7 +67,7 @@ public final class JournalConsumer implements DurableConsumer {
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) break;
-            journal.awaitBeyond(reader.position(), left, TimeUnit.NANOSECONDS);
+            journal.awaitWanted(reader.position(), left, TimeUnit.NANOSECONDS, matches);
         }
         return out;
     }
