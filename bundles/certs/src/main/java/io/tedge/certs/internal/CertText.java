@@ -1,29 +1,22 @@
 package io.tedge.certs.internal;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
-import javax.naming.InvalidNameException;
-import javax.naming.NamingEnumeration;
-import javax.naming.NamingException;
-import javax.naming.directory.Attribute;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 import javax.security.auth.x500.X500Principal;
 
 /** How {@code tedge cert show} prints a certificate (thin-edge.io 0.2). */
 public final class CertText {
-    private static final DateTimeFormatter RFC2822 = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z", Locale.ENGLISH)
-            .withZone(ZoneOffset.UTC);
-
     private CertText() {
     }
 
@@ -42,23 +35,17 @@ public final class CertText {
 
     /**
      * A distinguished name in encoding order, {@code CN=a, O=b, OU=c}, values unescaped. With the
-     * JDK's own parser, not Bouncy Castle's: {@code tedge cert show} then loads no class of the
-     * signed bcprov jar, whose classes the command line's class-data archive cannot hold and whose
-     * signature the JVM verifies at first use (about 0.8 s of the command's 1 s; issue 13).
+     * JDK's own X.500 printer, not Bouncy Castle's: {@code tedge cert show} then loads no class of
+     * the signed bcprov jar, whose classes the command line's class-data archive cannot hold and
+     * whose signature the JVM verifies at first use (about 0.8 s of the command's 1 s; issue 13).
+     * The RFC 2253 text is split here rather than by {@code javax.naming.ldap.LdapName}, whose
+     * classes cost the command about 10 ms to load.
      */
     public static String dn(byte[] encodedName) {
         List<String> rdns = new ArrayList<>();
-        for (Rdn rdn : rdns(encodedName)) {
+        for (List<String[]> rdn : rdns(encodedName)) {
             List<String> parts = new ArrayList<>();
-            try {
-                NamingEnumeration<? extends Attribute> all = rdn.toAttributes().getAll();
-                while (all.hasMore()) {
-                    Attribute a = all.next();
-                    parts.add(displayName(a.getID()) + "=" + a.get());
-                }
-            } catch (NamingException e) {
-                parts.add(rdn.toString());
-            }
+            for (String[] ava : rdn) parts.add(displayName(ava[0]) + "=" + ava[1]);
             rdns.add(String.join(" + ", parts));
         }
         return String.join(", ", rdns);
@@ -66,18 +53,81 @@ public final class CertText {
 
     /** The first CN of a name, or null. */
     public static String commonName(byte[] encodedName) {
-        for (Rdn rdn : rdns(encodedName)) {
-            if (rdn.getType().equalsIgnoreCase("CN")) return rdn.getValue().toString();
+        for (List<String[]> rdn : rdns(encodedName)) {
+            for (String[] ava : rdn) {
+                if (ava[0].equalsIgnoreCase("CN")) return ava[1];
+            }
         }
         return null;
     }
 
-    /** The RDNs in encoding order (an LdapName lists them from the last). */
-    private static List<Rdn> rdns(byte[] encodedName) {
+    /**
+     * The RDNs in encoding order (RFC 2253 text lists them from the last), each a list of
+     * {type, unescaped value} in the order written.
+     */
+    private static List<List<String[]>> rdns(byte[] encodedName) {
+        String text;
         try {
-            return new LdapName(new X500Principal(encodedName).getName(X500Principal.RFC2253, OID_NAMES)).getRdns();
-        } catch (InvalidNameException e) {
+            text = new X500Principal(encodedName).getName(X500Principal.RFC2253, OID_NAMES);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not a distinguished name: " + e.getMessage(), e);
+        }
+        List<List<String[]>> out = new ArrayList<>();
+        if (text.isEmpty()) return out;
+        List<String[]> rdn = new ArrayList<>();
+        String type = null;
+        StringBuilder cur = new StringBuilder();
+        ByteArrayOutputStream pending = new ByteArrayOutputStream(); // \XX escapes: UTF-8 bytes
+        boolean quoted = false;
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (ch == '\\' && i + 1 < text.length()) {
+                char next = text.charAt(i + 1);
+                if (i + 2 < text.length() && hex(next) >= 0 && hex(text.charAt(i + 2)) >= 0) {
+                    pending.write(hex(next) * 16 + hex(text.charAt(i + 2)));
+                    i += 2;
+                } else {
+                    flush(pending, cur);
+                    cur.append(next);
+                    i++;
+                }
+                continue;
+            }
+            flush(pending, cur);
+            if (ch == '"') {
+                quoted = !quoted;
+            } else if (quoted) {
+                cur.append(ch);
+            } else if (ch == '=' && type == null) {
+                type = cur.toString();
+                cur.setLength(0);
+            } else if ((ch == ',' || ch == '+' || ch == ';') && type != null) {
+                rdn.add(new String[] {type, cur.toString()});
+                type = null;
+                cur.setLength(0);
+                if (ch != '+') {
+                    out.add(0, rdn);
+                    rdn = new ArrayList<>();
+                }
+            } else {
+                cur.append(ch);
+            }
+        }
+        flush(pending, cur);
+        if (type == null) throw new IllegalArgumentException("not a distinguished name: " + text);
+        rdn.add(new String[] {type, cur.toString()});
+        out.add(0, rdn);
+        return out;
+    }
+
+    private static int hex(char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    }
+
+    private static void flush(ByteArrayOutputStream pending, StringBuilder to) {
+        if (pending.size() > 0) {
+            to.append(new String(pending.toByteArray(), StandardCharsets.UTF_8));
+            pending.reset();
         }
     }
 
@@ -94,9 +144,30 @@ public final class CertText {
         return type.equalsIgnoreCase("UID") ? "UID" : type.equalsIgnoreCase("DC") ? "DC" : type.toUpperCase(Locale.ROOT);
     }
 
-    /** RFC 2822 as thin-edge.io prints it: {@code Wed, 31 Mar 2021 15:39:57 +0000}. */
+    private static final String[] DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    private static final String[] MONTHS = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+    /**
+     * RFC 2822 as thin-edge.io prints it: {@code Wed, 31 Mar 2021 15:39:57 +0000}. English names
+     * from two arrays, not a {@code DateTimeFormatter} with a locale: the locale data cost the
+     * command about 12 ms to load.
+     */
     public static String rfc2822(Instant t) {
-        return RFC2822.format(t);
+        LocalDateTime d = LocalDateTime.ofEpochSecond(t.getEpochSecond(), 0, ZoneOffset.UTC);
+        StringBuilder b = new StringBuilder(31);
+        b.append(DAYS[d.getDayOfWeek().getValue() - 1]).append(", ");
+        two(b, d.getDayOfMonth()).append(' ').append(MONTHS[d.getMonthValue() - 1]).append(' ');
+        int y = d.getYear();
+        if (y >= 0 && y < 1000) b.append(y < 10 ? "000" : y < 100 ? "00" : "0");
+        b.append(y).append(' ');
+        two(b, d.getHour()).append(':');
+        two(b, d.getMinute()).append(':');
+        two(b, d.getSecond()).append(" +0000");
+        return b.toString();
+    }
+
+    private static StringBuilder two(StringBuilder b, int v) {
+        return b.append((char) ('0' + v / 10)).append((char) ('0' + v % 10));
     }
 
     /** Upper-case hex SHA-1 of the DER bytes, no separators. */

@@ -52,4 +52,21 @@ class CertTextTest {
     void rfc2822IsUtcWithTwoDigitDay() {
         assertThat(CertText.rfc2822(Instant.parse("2024-02-05T03:04:05Z"))).isEqualTo("Mon, 05 Feb 2024 03:04:05 +0000");
     }
+
+    @Test
+    void dnKeepsEncodingOrderAndUnescapesValues() { // DER sorts a multi-valued RDN: the shorter SERIALNUMBER first
+        byte[] name = new javax.security.auth.x500.X500Principal(
+                "OU=a\\+b, O=x\\, y\\\"\\=z, CN=Ger\u00e4t #1+SERIALNUMBER=42").getEncoded();
+        assertThat(CertText.dn(name)).isEqualTo("SERIALNUMBER=42 + CN=Ger\u00e4t #1, O=x, y\"=z, OU=a+b");
+        assertThat(CertText.commonName(name)).isEqualTo("Ger\u00e4t #1");
+        assertThat(CertText.commonName(new javax.security.auth.x500.X500Principal("O=only").getEncoded())).isNull();
+        assertThat(CertText.dn(new javax.security.auth.x500.X500Principal("").getEncoded())).isEmpty();
+    }
+
+    @Test
+    void rfc2822OfYearsAndMonthsAtTheEdges() {
+        assertThat(CertText.rfc2822(Instant.parse("9999-12-31T23:59:59Z"))).isEqualTo("Fri, 31 Dec 9999 23:59:59 +0000");
+        assertThat(CertText.rfc2822(Instant.parse("1950-01-01T00:00:00Z"))).isEqualTo("Sun, 01 Jan 1950 00:00:00 +0000");
+        assertThat(CertText.rfc2822(Instant.parse("2024-02-29T12:00:00.999Z"))).isEqualTo("Thu, 29 Feb 2024 12:00:00 +0000");
+    }
 }
