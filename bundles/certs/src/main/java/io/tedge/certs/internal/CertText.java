@@ -1,10 +1,7 @@
 package io.tedge.certs.internal;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -12,8 +9,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
-import javax.security.auth.x500.X500Principal;
+import io.tedge.config.X509Fields;
 
 /** How {@code tedge cert show} prints a certificate (thin-edge.io 0.2). */
 public final class CertText {
@@ -24,13 +22,13 @@ public final class CertText {
      * The lines of {@code tedge cert show}: path, subject, issuer, validity and thumbprint, each
      * ending with a newline.
      */
-    public static String show(String path, X509Certificate cert) throws GeneralSecurityException {
+    public static String show(String path, X509Fields cert) {
         return "Device certificate: " + path + "\n"
-                + "Subject: " + dn(cert.getSubjectX500Principal().getEncoded()) + "\n"
-                + "Issuer: " + dn(cert.getIssuerX500Principal().getEncoded()) + "\n"
-                + "Valid from: " + rfc2822(cert.getNotBefore().toInstant()) + "\n"
-                + "Valid up to: " + rfc2822(cert.getNotAfter().toInstant()) + "\n"
-                + "Thumbprint: " + thumbprint(cert.getEncoded()) + "\n";
+                + "Subject: " + dn(cert.subject()) + "\n"
+                + "Issuer: " + dn(cert.issuer()) + "\n"
+                + "Valid from: " + rfc2822(cert.notBefore()) + "\n"
+                + "Valid up to: " + rfc2822(cert.notAfter()) + "\n"
+                + "Thumbprint: " + thumbprint(cert.encoded()) + "\n";
     }
 
     /**
@@ -38,14 +36,14 @@ public final class CertText {
      * JDK's own X.500 printer, not Bouncy Castle's: {@code tedge cert show} then loads no class of
      * the signed bcprov jar, whose classes the command line's class-data archive cannot hold and
      * whose signature the JVM verifies at first use (about 0.8 s of the command's 1 s; issue 13).
-     * The RFC 2253 text is split here rather than by {@code javax.naming.ldap.LdapName}, whose
-     * classes cost the command about 10 ms to load.
+     * Split by {@link X509Fields#rdns}, not {@code javax.naming.ldap.LdapName}, whose classes cost
+     * the command about 10 ms to load.
      */
     public static String dn(byte[] encodedName) {
         List<String> rdns = new ArrayList<>();
-        for (List<String[]> rdn : rdns(encodedName)) {
+        for (List<Map.Entry<String, String>> rdn : X509Fields.rdns(encodedName, OID_NAMES)) {
             List<String> parts = new ArrayList<>();
-            for (String[] ava : rdn) parts.add(displayName(ava[0]) + "=" + ava[1]);
+            for (Map.Entry<String, String> ava : rdn) parts.add(displayName(ava.getKey()) + "=" + ava.getValue());
             rdns.add(String.join(" + ", parts));
         }
         return String.join(", ", rdns);
@@ -53,86 +51,16 @@ public final class CertText {
 
     /** The first CN of a name, or null. */
     public static String commonName(byte[] encodedName) {
-        for (List<String[]> rdn : rdns(encodedName)) {
-            for (String[] ava : rdn) {
-                if (ava[0].equalsIgnoreCase("CN")) return ava[1];
+        for (List<Map.Entry<String, String>> rdn : X509Fields.rdns(encodedName, OID_NAMES)) {
+            for (Map.Entry<String, String> ava : rdn) {
+                if (ava.getKey().equalsIgnoreCase("CN")) return ava.getValue();
             }
         }
         return null;
     }
 
-    /**
-     * The RDNs in encoding order (RFC 2253 text lists them from the last), each a list of
-     * {type, unescaped value} in the order written.
-     */
-    private static List<List<String[]>> rdns(byte[] encodedName) {
-        String text;
-        try {
-            text = new X500Principal(encodedName).getName(X500Principal.RFC2253, OID_NAMES);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("not a distinguished name: " + e.getMessage(), e);
-        }
-        List<List<String[]>> out = new ArrayList<>();
-        if (text.isEmpty()) return out;
-        List<String[]> rdn = new ArrayList<>();
-        String type = null;
-        StringBuilder cur = new StringBuilder();
-        ByteArrayOutputStream pending = new ByteArrayOutputStream(); // \XX escapes: UTF-8 bytes
-        boolean quoted = false;
-        for (int i = 0; i < text.length(); i++) {
-            char ch = text.charAt(i);
-            if (ch == '\\' && i + 1 < text.length()) {
-                char next = text.charAt(i + 1);
-                if (i + 2 < text.length() && hex(next) >= 0 && hex(text.charAt(i + 2)) >= 0) {
-                    pending.write(hex(next) * 16 + hex(text.charAt(i + 2)));
-                    i += 2;
-                } else {
-                    flush(pending, cur);
-                    cur.append(next);
-                    i++;
-                }
-                continue;
-            }
-            flush(pending, cur);
-            if (ch == '"') {
-                quoted = !quoted;
-            } else if (quoted) {
-                cur.append(ch);
-            } else if (ch == '=' && type == null) {
-                type = cur.toString();
-                cur.setLength(0);
-            } else if ((ch == ',' || ch == '+' || ch == ';') && type != null) {
-                rdn.add(new String[] {type, cur.toString()});
-                type = null;
-                cur.setLength(0);
-                if (ch != '+') {
-                    out.add(0, rdn);
-                    rdn = new ArrayList<>();
-                }
-            } else {
-                cur.append(ch);
-            }
-        }
-        flush(pending, cur);
-        if (type == null) throw new IllegalArgumentException("not a distinguished name: " + text);
-        rdn.add(new String[] {type, cur.toString()});
-        out.add(0, rdn);
-        return out;
-    }
-
-    private static int hex(char c) {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-    }
-
-    private static void flush(ByteArrayOutputStream pending, StringBuilder to) {
-        if (pending.size() > 0) {
-            to.append(new String(pending.toByteArray(), StandardCharsets.UTF_8));
-            pending.reset();
-        }
-    }
-
     /** Names for the attribute types the JDK prints as OIDs, as Bouncy Castle's BCStyle shows them. */
-    private static final java.util.Map<String, String> OID_NAMES = java.util.Map.ofEntries(
+    private static final Map<String, String> OID_NAMES = java.util.Map.ofEntries(
             java.util.Map.entry("2.5.4.5", "SERIALNUMBER"), java.util.Map.entry("1.2.840.113549.1.9.1", "E"),
             java.util.Map.entry("2.5.4.12", "T"), java.util.Map.entry("2.5.4.4", "SURNAME"), java.util.Map.entry("2.5.4.42", "GIVENNAME"),
             java.util.Map.entry("2.5.4.43", "INITIALS"), java.util.Map.entry("2.5.4.44", "GENERATION"),
