@@ -237,8 +237,10 @@ public class PluginInventory {
      * SCR has not read the bundle's components yet (none known), an enabled component has no
      * configuration yet (not enabled by SCR yet), waits for a service it references, or is
      * satisfied but its service is not registered yet. A component that needs a configuration
-     * nobody gave it, or whose activation failed, will not change by waiting: it does not hold
-     * the container unsettled.
+     * nobody gave it, or whose activation failed, will not change by waiting, and one that waits
+     * only for {@link io.tedge.api.CloudConnected} (a mapper: it runs while its cloud is
+     * connected) waits for {@code tedge connect}, not for start-up: neither holds the container
+     * unsettled.
      */
     static List<String> pending(String bundle, java.util.Collection<ComponentDescriptionDTO> descs,
             java.util.function.Predicate<ComponentDescriptionDTO> enabled,
@@ -256,9 +258,15 @@ public class PluginInventory {
             for (ComponentConfigurationDTO c : cs) {
                 if (c.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE) {
                     List<String> refs = new java.util.ArrayList<>();
+                    boolean startUp = c.unsatisfiedReferences == null || c.unsatisfiedReferences.length == 0;
                     if (c.unsatisfiedReferences != null) {
-                        for (var u : c.unsatisfiedReferences) refs.add(u.name);
+                        for (var u : c.unsatisfiedReferences) {
+                            refs.add(u.name);
+                            if (!WAITS_FOR_A_CLOUD.equals(interfaceOf(d, u.name))) startUp = true;
+                        }
                     }
+                    // a mapper that runs only while its cloud is connected waits for that, not for start-up
+                    if (!startUp) continue;
                     out.add(bundle + "/" + d.name + ": waits for " + (refs.isEmpty() ? "a referenced service" : String.join(", ", refs)));
                 } else if ((c.state == ComponentConfigurationDTO.SATISFIED || c.state == ComponentConfigurationDTO.ACTIVE)
                         && d.serviceInterfaces != null && d.serviceInterfaces.length > 0 && !registered.test(c.id)) {
@@ -267,6 +275,18 @@ public class PluginInventory {
             }
         }
         return out;
+    }
+
+    /** The service a component references only while its cloud is connected. */
+    static final String WAITS_FOR_A_CLOUD = io.tedge.api.CloudConnected.class.getName();
+
+    private static String interfaceOf(ComponentDescriptionDTO d, String reference) {
+        if (d.references != null) {
+            for (var r : d.references) {
+                if (reference.equals(r.name)) return r.interfaceName;
+            }
+        }
+        return null;
     }
 
     private <S> List<ServiceReference<S>> refs(Class<S> type) {

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
+import org.osgi.service.component.runtime.dto.ReferenceDTO;
 
 /**
  * When does the plug-in inventory call deploy/ settled: the states SCR reports for the components
@@ -75,5 +76,25 @@ class PendingComponentsTest {
                 "Worker", List.of(config(5, ComponentConfigurationDTO.ACTIVE)));
         assertThat(pending(d, configs, Set.of())).isEmpty();
         assertThat(PluginInventory.pending("vendor", List.of(desc("Off", "optional", "x.Y")), x -> false, x -> List.of(), id -> false)).isEmpty();
+    }
+
+    @Test
+    void aMapperWaitingOnlyForItsCloudDoesNotHoldTheContainerUnsettled() {
+        // as bnd writes a constructor reference: named $000, the interface in the description
+        ComponentDescriptionDTO mapper = desc("Mapper", "optional");
+        ComponentDescriptionDTO both = desc("Both", "optional");
+        mapper.references = new ReferenceDTO[] {reference("$000", "io.tedge.api.CloudConnected")};
+        both.references = new ReferenceDTO[] {reference("connected", "io.tedge.api.CloudConnected"), reference("bus", "io.tedge.api.Bus")};
+        Map<String, List<ComponentConfigurationDTO>> configs = Map.of(
+                "Mapper", List.of(config(8, ComponentConfigurationDTO.UNSATISFIED_REFERENCE, "$000")),
+                "Both", List.of(config(9, ComponentConfigurationDTO.UNSATISFIED_REFERENCE, "connected", "bus")));
+        assertThat(pending(List.of(mapper, both), configs, Set.of())).containsExactly("vendor/Both: waits for connected, bus");
+    }
+
+    private static ReferenceDTO reference(String name, String interfaceName) {
+        ReferenceDTO r = new ReferenceDTO();
+        r.name = name;
+        r.interfaceName = interfaceName;
+        return r;
     }
 }
