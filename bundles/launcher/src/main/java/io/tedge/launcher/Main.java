@@ -97,7 +97,7 @@ public final class Main {
         Map<String, String> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, data.resolve("framework").toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, "none");
-        props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "4");
+        props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(LEVEL_SHELL));
         // one log: the framework's messages and the platform bundles' (SCR, FileInstall,
         // ConfigAdmin) go through the OSGi Log Service (Felix Log) into tedge.log
         props.put("felix.log.level", "2");
@@ -108,7 +108,7 @@ public final class Main {
         props.put("felix.fileinstall.dir", deployDirs(home, configDir));
         props.put("felix.fileinstall.poll", "1000");
         props.put("felix.fileinstall.noInitialDelay", "true");
-        props.put("felix.fileinstall.start.level", "3");
+        props.put("felix.fileinstall.start.level", Integer.toString(LEVEL_DEPLOY));
         props.put("felix.fileinstall.log.level", "2");
         props.put("felix.fileinstall.bundles.new.start", "true");
         props.put("felix.fileinstall.filter", ".*\\.(jar|cfg|config)");
@@ -124,17 +124,18 @@ public final class Main {
         FrameworkLog frameworkLog = new FrameworkLog();
         Map<String, Object> config = new HashMap<>(props);
         config.put("felix.log.logger", frameworkLog);
+        phase(t0, "configuration read");
         Framework fw = new org.apache.felix.framework.Felix(config);
         fw.init();
+        phase(t0, "framework initialised");
         frameworkLog.track(fw.getBundleContext());
         installPlatform(fw.getBundleContext(), home.resolve("bundle"), interactive, data.resolve("platform-jars.properties"));
+        phase(t0, "platform bundles installed");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(fw), "tedged-shutdown"));
         // SIGTERM is a clean stop: the framework stops, then the process exits 0 (not the JVM's 143)
         Signals.onTerm(() -> stopAndExit(fw));
         fw.start();
-        if (Boolean.getBoolean("tedge.debug.startup")) {
-            System.err.printf("tedged: framework started in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-        }
+        phase(t0, "framework started");
         FrameworkEvent ev = fw.waitForStop(0);
         if (ev.getType() == FrameworkEvent.ERROR) {
             System.err.println("tedged: the framework stopped with an error: " + ev.getThrowable());
@@ -143,6 +144,13 @@ public final class Main {
         lock.release();
         // `exit <code>` in the Gogo shell says with which code (the shell then stops the framework)
         System.exit(exitCode(System.getProperty("tedged.exit.code")));
+    }
+
+    /** With -Dtedge.debug.startup=true: the milliseconds since main() at each step of the start, on stderr. */
+    private static void phase(long t0, String what) {
+        if (Boolean.getBoolean("tedge.debug.startup")) {
+            System.err.printf("tedged: %s in %d ms%n", what, (System.nanoTime() - t0) / 1_000_000);
+        }
     }
 
     static int exitCode(String property) {
@@ -246,7 +254,7 @@ public final class Main {
         for (Bundle b : ctx.getBundles()) {
             if (b.getLocation().startsWith(prefix) && !wanted.contains(b.getLocation())) b.uninstall();
         }
-        ctx.getBundle(0).adapt(FrameworkStartLevel.class).setInitialBundleStartLevel(3);
+        ctx.getBundle(0).adapt(FrameworkStartLevel.class).setInitialBundleStartLevel(LEVEL_DEPLOY);
         if (!now.equals(installed)) {
             Path tmp = state.resolveSibling(state.getFileName() + ".tmp");
             try (OutputStream out = Files.newOutputStream(tmp)) {
@@ -284,16 +292,31 @@ public final class Main {
         }
     }
 
+    /**
+     * The start levels, in the order the framework climbs them. The broker has a level of its
+     * own, right after what it needs (the log, ConfigAdmin, SCR, the config bundle that gives it
+     * its keys) and the plug-in bundle (whose guard of deploy/ must be there before FileInstall's
+     * first scan, and whose inventory answers {@code tedge/plugins/list} as soon as the bus is
+     * up): it listens before the mappers, the agent, the bridge, FileInstall and the connectors
+     * of deploy/ are started, and they come up right after, reading what was published meanwhile
+     * from the journal. The Gogo shell (with a terminal) comes last.
+     */
+    static final int LEVEL_CORE = 1;
+    static final int LEVEL_BROKER = 2;
+    static final int LEVEL_PLATFORM = 3;
+    static final int LEVEL_DEPLOY = 4;
+    static final int LEVEL_SHELL = 5;
+
     static int startLevel(String jarName) {
-        if (jarName.startsWith("org.apache.felix.gogo.jline") || jarName.startsWith("jline")) return 4;
-        // tedge-plugins: its guard of deploy/ (plugins.require_signature) must be there before FileInstall's first scan
+        if (jarName.startsWith("org.apache.felix.gogo.jline") || jarName.startsWith("jline")) return LEVEL_SHELL;
+        if (jarName.startsWith("tedge-broker")) return LEVEL_BROKER;
         if (jarName.startsWith("tedge-log") || jarName.startsWith("tedge-api") || jarName.startsWith("tedge-config") || jarName.startsWith("tedge-plugins")
                 || jarName.startsWith("org.apache.felix.log")
                 || jarName.startsWith("org.apache.felix.configadmin") || jarName.startsWith("org.apache.felix.scr")
                 || jarName.startsWith("org.osgi.")) {
-            return 1;
+            return LEVEL_CORE;
         }
-        return 2;
+        return LEVEL_PLATFORM;
     }
 
 }
