@@ -131,6 +131,9 @@ class C8yOperationsIT {
         Files.setLastModifiedTime(logs.resolve("app-3.log"), FileTime.from(Instant.parse("2022-03-03T10:00:00Z")));
         Files.writeString(cfg.resolve("c8y/c8y-log-plugin.toml"), "files = [ { type = \"app\", path = \"" + logs + "/app-*.log\" } ]\n");
         Path ops = Files.createDirectories(cfg.resolve("operations/c8y"));
+        // a child device known before the first connect, with one operation
+        Files.createDirectories(ops.resolve("child1"));
+        Files.writeString(ops.resolve("child1/c8y_Restart"), "");
         custom(ops, "custom_ok", "600", script(dir.resolve("ok.sh"), "echo \"did it\""), "");
         custom(ops, "custom_fail", "601", script(dir.resolve("fail.sh"), "echo 'cannot do it' >&2\nexit 3"), "");
         custom(ops, "custom_slow", "602", script(dir.resolve("slow.sh"), "exec sleep 120"), "timeout = 1\nforceful_timeout = 1\n");
@@ -347,5 +350,45 @@ class C8yOperationsIT {
         agent.startAndWait();
         assertThat(after(from, l -> l.startsWith("502,c8y_SoftwareUpdate,")).line())
                 .startsWith("502,c8y_SoftwareUpdate,\"tedge-agent was stopped while the software update was executing");
+    }
+
+    /** Lines received from a child device of this device ({@code c8y/s/us/<child>}). */
+    private static List<String> childLines(String child) {
+        return cloud.smartRestLines().stream().filter(l -> l.device().equals(DEVICE) && child.equals(l.child()))
+                .map(SmartRestLine::line).toList();
+    }
+
+    /**
+     * Child devices: the one whose folder was there at connect was created in the cloud
+     * ({@code 101}) and got its operations ({@code 114} on {@code c8y/s/us/<child>}); a folder made
+     * while connected does the same; after a restart the cloud's {@code 106} list makes the mapper
+     * send each child's operations again, without creating them twice.
+     */
+    @Test
+    @Order(9)
+    void childDevicesAreCreatedWithTheirOperations() throws Exception {
+        after(0, l -> l.equals("101,child1,child1,thin-edge.io-child"));
+        Agent.await("114 of child1", T, () -> childLines("child1").contains("114,c8y_Restart"));
+        assertThat(cloud.children(DEVICE)).contains("child1");
+
+        int from = mark();
+        Path child2 = Files.createDirectories(cfg.resolve("operations/c8y/child2"));
+        Files.writeString(child2.resolve("c8y_LogfileRequest"), "");
+        Files.writeString(child2.resolve("c8y_Restart"), "");
+        after(from, l -> l.equals("101,child2,child2,thin-edge.io-child"));
+        Agent.await("114 of child2", T, () -> childLines("child2").contains("114,c8y_LogfileRequest,c8y_Restart"));
+        assertThat(cloud.children(DEVICE)).contains("child1", "child2");
+
+        // a restart: 105 is answered with 106,child1,child2; both children get their 114 again, no new 101
+        int child1Before = childLines("child1").size();
+        int child2Before = childLines("child2").size();
+        from = mark();
+        agent.terminate();
+        agent.startAndWait();
+        after(from, l -> l.equals("105"));
+        Agent.await("114 of both children again", T, () -> childLines("child1").size() > child1Before && childLines("child2").size() > child2Before);
+        assertThat(childLines("child1").subList(child1Before, childLines("child1").size())).containsOnly("114,c8y_Restart");
+        assertThat(childLines("child2").subList(child2Before, childLines("child2").size())).containsOnly("114,c8y_LogfileRequest,c8y_Restart");
+        assertThat(cloud.smartRestLines().subList(from, mark())).noneMatch(l -> l.line().startsWith("101,"));
     }
 }

@@ -28,6 +28,7 @@ import io.tedge.certs.internal.SecureFiles;
 import io.tedge.certs.internal.Texts;
 import io.tedge.config.ConfigException;
 import io.tedge.config.TedgeConfig;
+import io.tedge.config.X509Fields;
 
 /**
  * The device certificate and key of one configuration ({@code device.cert.path},
@@ -131,11 +132,23 @@ public final class DeviceCertificates {
      */
     public String show() throws CertException {
         String path = setting("device.cert.path");
-        X509Certificate c = readDeviceCert(Path.of(path));
+        Path cert = Path.of(path);
+        byte[] bytes;
         try {
-            return CertText.show(path, c);
-        } catch (GeneralSecurityException e) {
-            throw new CertException("X509 file format error: " + Texts.reason(e));
+            bytes = Files.readAllBytes(cert);
+        } catch (NoSuchFileException e) {
+            throw new CertException(Texts.certificateNotFound(cert));
+        } catch (IOException e) {
+            throw new CertException("Cannot read the device certificate " + cert + ": " + Texts.reason(e));
+        }
+        if (!new String(bytes, StandardCharsets.ISO_8859_1).contains("-----BEGIN CERTIFICATE-----")) {
+            throw new CertException("PEM file format error: no certificate in " + cert);
+        }
+        try {
+            // the fields from the DER, not CertificateFactory: a third of the command's time (X509Fields)
+            return CertText.show(path, X509Fields.read(bytes));
+        } catch (CertificateException e) {
+            throw new CertException("X509 file format error: " + Texts.reason(e) + " (" + cert + ")");
         }
     }
 

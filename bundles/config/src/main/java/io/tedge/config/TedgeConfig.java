@@ -1,6 +1,5 @@
 package io.tedge.config;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -14,8 +13,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,9 +22,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 
 import io.tedge.config.internal.Toml;
 import io.tedge.config.internal.Toml.TomlException;
@@ -217,19 +211,16 @@ public final class TedgeConfig {
         if (!Files.isRegularFile(cert)) return Optional.empty();
         try {
             return Optional.of(commonName(Files.readAllBytes(cert)));
-        } catch (IOException | CertificateException | InvalidNameException e) {
+        } catch (IOException | CertificateException e) {
             throw new ConfigException("Derivation for `device.id` failed: PEM file format error (" + cert + ")");
         }
     }
 
     /** The CN of the first certificate in a PEM (or DER) file. */
-    public static String commonName(byte[] pem) throws CertificateException, InvalidNameException {
-        CertificateFactory cf = CertificateFactory.getInstance("X.509");
-        X509Certificate c = (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(pem));
-        for (Rdn rdn : new LdapName(c.getSubjectX500Principal().getName()).getRdns()) {
-            if (rdn.getType().equalsIgnoreCase("CN")) return rdn.getValue().toString();
-        }
-        throw new CertificateException("no CN in the subject");
+    public static String commonName(byte[] pem) throws CertificateException {
+        String cn = X509Fields.read(pem).subjectCommonName();
+        if (cn == null) throw new CertificateException("no CN in the subject");
+        return cn;
     }
 
     /** key=value lines in registry order; with {@code all}, unset keys as {@code key=}. */

@@ -4,5 +4,5 @@
  * reads and writes of the file. Used by the container and by {@code bin/tedge} alike.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.tedge.config;

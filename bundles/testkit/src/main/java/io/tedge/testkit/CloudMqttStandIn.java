@@ -251,6 +251,12 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
     /** Guards every record and what the log tells; the log thread holds it for each line. */
     protected final Object lock = new Object();
     private final List<Received> received = new ArrayList<>();
+    /**
+     * How many of {@link #received} the cloud's own handling ({@link #onPublish}: SmartREST lines,
+     * measurements, answers) has finished with. {@link #awaitReceived} returns only those, so a
+     * test that waits for a message and then reads what the handling recorded sees it.
+     */
+    private int handled;
     private final List<Sent> sent = new ArrayList<>();
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final List<ConnectAttempt> attempts = new ArrayList<>();
@@ -702,7 +708,7 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
 
     /** The first accepted PUBLISH (already received or arriving in time) that matches. */
     public final Received awaitReceived(Predicate<Received> match, Duration timeout) {
-        return await("PUBLISH that matches", timeout, () -> first(received, match), () -> "received: " + received);
+        return await("PUBLISH that matches", timeout, () -> first(received.subList(0, handled), match), () -> "received: " + received);
     }
 
     /** The first connection attempt (made or arriving in time) that matches. */
@@ -1449,18 +1455,22 @@ public abstract class CloudMqttStandIn implements AutoCloseable {
             synchronized (lock) {
                 received.add(rec);
                 if (from != null) lastPublisher.put(topic, from);
-                lock.notifyAll();
-            }
-            if (retain) publish(topic, new byte[0], 0, true, null); // the clouds keep nothing: clear it in mosquitto
-            if (from == null) {
-                System.err.println(name + ": no device known for " + rec);
-                return;
             }
             try {
+                if (retain) publish(topic, new byte[0], 0, true, null); // the clouds keep nothing: clear it in mosquitto
+                if (from == null) {
+                    System.err.println(name + ": no device known for " + rec);
+                    return;
+                }
                 onPublish(from, rec, r.publish().mid());
             } catch (RuntimeException e) {
                 System.err.println(name + ": handling " + rec + " failed: " + e);
                 e.printStackTrace();
+            } finally {
+                synchronized (lock) {
+                    handled++; // messages arrive one at a time, in order, on Paho's callback thread
+                    lock.notifyAll();
+                }
             }
         }
     }

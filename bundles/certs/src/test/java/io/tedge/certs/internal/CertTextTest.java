@@ -2,11 +2,14 @@ package io.tedge.certs.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Base64;
 
 import org.junit.jupiter.api.Test;
+
+import io.tedge.config.X509Fields;
 
 /** Vectors cert-046 and cert-047: thumbprint, and the show text of a known certificate. */
 class CertTextTest {
@@ -38,7 +41,7 @@ class CertTextTest {
     @Test
     void showTextOfTheStaticCertificate() throws Exception {
         X509Certificate c = Pem.certificates(STATIC_PEM).get(0);
-        assertThat(CertText.show("/etc/tedge/device-certs/tedge-certificate.pem", c)).isEqualTo(
+        assertThat(CertText.show("/etc/tedge/device-certs/tedge-certificate.pem", X509Fields.read(STATIC_PEM.getBytes(StandardCharsets.US_ASCII)))).isEqualTo(
                 "Device certificate: /etc/tedge/device-certs/tedge-certificate.pem\n"
                 + "Subject: CN=my-tbr, O=Thin Edge, OU=Test Device\n"
                 + "Issuer: CN=my-tbr, O=Thin Edge, OU=Test Device\n"
@@ -51,5 +54,22 @@ class CertTextTest {
     @Test
     void rfc2822IsUtcWithTwoDigitDay() {
         assertThat(CertText.rfc2822(Instant.parse("2024-02-05T03:04:05Z"))).isEqualTo("Mon, 05 Feb 2024 03:04:05 +0000");
+    }
+
+    @Test
+    void dnKeepsEncodingOrderAndUnescapesValues() { // DER sorts a multi-valued RDN: the shorter SERIALNUMBER first
+        byte[] name = new javax.security.auth.x500.X500Principal(
+                "OU=a\\+b, O=x\\, y\\\"\\=z, CN=Ger\u00e4t #1+SERIALNUMBER=42").getEncoded();
+        assertThat(CertText.dn(name)).isEqualTo("SERIALNUMBER=42 + CN=Ger\u00e4t #1, O=x, y\"=z, OU=a+b");
+        assertThat(CertText.commonName(name)).isEqualTo("Ger\u00e4t #1");
+        assertThat(CertText.commonName(new javax.security.auth.x500.X500Principal("O=only").getEncoded())).isNull();
+        assertThat(CertText.dn(new javax.security.auth.x500.X500Principal("").getEncoded())).isEmpty();
+    }
+
+    @Test
+    void rfc2822OfYearsAndMonthsAtTheEdges() {
+        assertThat(CertText.rfc2822(Instant.parse("9999-12-31T23:59:59Z"))).isEqualTo("Fri, 31 Dec 9999 23:59:59 +0000");
+        assertThat(CertText.rfc2822(Instant.parse("1950-01-01T00:00:00Z"))).isEqualTo("Sun, 01 Jan 1950 00:00:00 +0000");
+        assertThat(CertText.rfc2822(Instant.parse("2024-02-29T12:00:00.999Z"))).isEqualTo("Thu, 29 Feb 2024 12:00:00 +0000");
     }
 }

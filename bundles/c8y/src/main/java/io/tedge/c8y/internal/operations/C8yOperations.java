@@ -241,6 +241,13 @@ public class C8yOperations {
         for (String p : s.problems()) LOG.warn("Operation file ignored: {}", p);
         sent114 = supported(s.operations());
         out.add(BusMessage.of(US, sent114, 1));
+        // children there at start are the 106 answer's business (101 for those the cloud lacks, 114
+        // for all), as upstream: a rescan before that answer (the agent's retained health "up")
+        // must not create them again
+        synchronized (this) {
+            sentChild114.clear();
+            for (Map.Entry<String, List<String>> c : s.children().entrySet()) sentChild114.put(c.getKey(), supported(c.getValue()));
+        }
         ObjectNode type = json.createObjectNode();
         type.put("type", deviceType);
         out.add(new BusMessage(INVENTORY + deviceId, bytes(type), 1, false, -1));

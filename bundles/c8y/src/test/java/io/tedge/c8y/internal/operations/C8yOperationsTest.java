@@ -111,6 +111,16 @@ class C8yOperationsTest {
     }
 
     @Test
+    void childrenThereAtStartAreLeftToThe106Answer() throws Exception {
+        Files.createDirectories(dir.resolve("operations/c8y/child1"));
+        Files.writeString(dir.resolve("operations/c8y/child1/c8y_Restart"), "");
+        assertThat(lines(ops.init())).noneMatch(l -> l.contains("101,") || l.startsWith("c8y/s/us/child1"));
+        assertThat(ops.rescan()).isEmpty(); // e.g. the agent's retained health "up" before the 106 answer
+        assertThat(lines(ds("106,child1"))).containsExactly("c8y/s/us/child1 114,c8y_Restart\n");
+        assertThat(lines(ds("106"))).containsExactly("c8y/s/us 101,child1,child1,thin-edge.io-child", "c8y/s/us/child1 114,c8y_Restart\n");
+    }
+
+    @Test
     void restartRequestAndResponses() {
         List<BusMessage> out = ds("510,dev1");
         assertThat(out).hasSize(1);
