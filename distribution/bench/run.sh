@@ -89,7 +89,7 @@ kill -TERM $pid $mpid; wait 2>/dev/null || true
 #    mosquitto bridge with thin-edge.io's c8y topic lines (needs the c8y connector in deploy/)
 # the load generators (and the test kit's stand-ins) come from the reactor, so that they are
 # this tree's, not whatever is in ~/.m2
-(cd .. && mvn -q -B -pl distribution -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp \
+(cd .. && mvn -q -B -pl distribution -am test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath -Dmdep.outputFile=target/bench.cp \
    -Dmdep.includeScope=test >/dev/null)
 bcp="target/test-classes:$(cat target/bench.cp)"
 if [ -f "$home/deploy/tedge-c8y.jar" ]; then

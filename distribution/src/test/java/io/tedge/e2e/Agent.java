@@ -41,6 +41,32 @@ final class Agent implements AutoCloseable {
         }
     }
 
+    /** The {@code mqtt.port} in a config dir's tedge.toml (as {@link #Agent(Path)} wrote it). */
+    static int mqttPort(Path configDir) throws IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("port = (\\d+)").matcher(Files.readString(configDir.resolve("tedge.toml")));
+        if (!m.find()) throw new AssertionError("no mqtt port in " + configDir.resolve("tedge.toml"));
+        return Integer.parseInt(m.group(1));
+    }
+
+    /**
+     * {@code tedge config set} of the Cumulocity stand-ins' endpoints, their CA and fast reconnects,
+     * then of the extra key/value pairs.
+     */
+    static void useC8yStandIns(Path configDir, String mqttHostPort, String httpHostPort, Path ca, String... extra)
+            throws IOException, InterruptedException {
+        List<String> kv = new ArrayList<>(List.of("c8y.url", "localhost", "c8y.mqtt", mqttHostPort, "c8y.http", httpHostPort,
+                "c8y.root.cert.path", ca.toString(), "bridge.reconnect.initial_ms", "200", "bridge.reconnect.max_ms", "1000",
+                "bridge.reconnect.jitter_ms", "100"));
+        kv.addAll(List.of(extra));
+        for (int i = 0; i < kv.size(); i += 2) C8yIT.ok(run(configDir, "config", "set", kv.get(i), kv.get(i + 1)));
+    }
+
+    /** {@code tedge cert create} for the device, then {@code tedge cert upload c8y} with the stand-in's password. */
+    static void createAndUploadC8yCert(Path configDir, String device, String password) throws IOException, InterruptedException {
+        C8yIT.ok(run(configDir, "cert", "create", "--device-id", device));
+        C8yIT.ok(runWithEnv(configDir, java.util.Map.of("C8YPASS", password), "cert", "upload", "c8y", "--user", "admin"));
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

@@ -167,8 +167,6 @@ class AwsIT {
     }
 
     static int port(Path cfg) throws Exception {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("port = (\\d+)").matcher(Files.readString(cfg.resolve("tedge.toml")));
-        assertThat(m.find()).isTrue();
-        return Integer.parseInt(m.group(1));
+        return Agent.mqttPort(cfg);
     }
 }

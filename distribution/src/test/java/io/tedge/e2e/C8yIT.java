@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -47,12 +46,7 @@ class C8yIT {
         cfg = dir.resolve("cfg");
         Path ca = pki.writeCaPem(dir.resolve("c8y-root.pem"));
         new Agent(cfg); // writes tedge.toml with a free mqtt.port
-        for (String[] kv : new String[][] {{"c8y.url", "localhost"}, {"c8y.mqtt", cloud.hostPort()}, {"c8y.http", rest.hostPort()},
-                {"c8y.root.cert.path", ca.toString()}, {"bridge.reconnect.initial_ms", "200"}, {"bridge.reconnect.max_ms", "1000"},
-                {"bridge.reconnect.jitter_ms", "100"}}) {
-            Agent.Result r = Agent.run(cfg, "config", "set", kv[0], kv[1]);
-            assertThat(r.code()).as(r.toString()).isZero();
-        }
+        Agent.useC8yStandIns(cfg, cloud.hostPort(), rest.hostPort(), ca);
     }
 
     @AfterEach
@@ -62,16 +56,11 @@ class C8yIT {
     }
 
     private int port() throws Exception {
-        String toml = Files.readString(cfg.resolve("tedge.toml"));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("port = (\\d+)").matcher(toml);
-        assertThat(m.find()).isTrue();
-        return Integer.parseInt(m.group(1));
+        return Agent.mqttPort(cfg);
     }
 
     private void createAndUpload(String id) throws Exception {
-        ok(Agent.run(cfg, "cert", "create", "--device-id", id));
-        Agent.Result up = Agent.runWithEnv(cfg, Map.of("C8YPASS", "secret"), "cert", "upload", "c8y", "--user", "admin");
-        assertThat(up.code()).as(up.toString()).isZero();
+        Agent.createAndUploadC8yCert(cfg, id, "secret");
     }
 
     @Test

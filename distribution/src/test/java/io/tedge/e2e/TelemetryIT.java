@@ -59,11 +59,7 @@ class TelemetryIT {
         cfg = dir.resolve("cfg");
         Path ca = pki.writeCaPem(dir.resolve("c8y-root.pem"));
         new Agent(cfg);
-        for (String[] kv : new String[][] {{"c8y.url", "localhost"}, {"c8y.mqtt", cloud.hostPort()}, {"c8y.http", rest.hostPort()},
-                {"c8y.root.cert.path", ca.toString()}, {"bridge.reconnect.initial_ms", "200"}, {"bridge.reconnect.max_ms", "1000"},
-                {"bridge.reconnect.jitter_ms", "100"}}) {
-            C8yIT.ok(Agent.run(cfg, "config", "set", kv[0], kv[1]));
-        }
+        Agent.useC8yStandIns(cfg, cloud.hostPort(), rest.hostPort(), ca);
     }
 
     @AfterEach
@@ -73,12 +69,8 @@ class TelemetryIT {
     }
 
     private Agent connected(String device) throws Exception {
-        C8yIT.ok(Agent.run(cfg, "cert", "create", "--device-id", device));
-        C8yIT.ok(Agent.runWithEnv(cfg, Map.of("C8YPASS", "secret"), "cert", "upload", "c8y", "--user", "admin"));
-        String toml = Files.readString(cfg.resolve("tedge.toml"));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("port = (\\d+)").matcher(toml);
-        assertThat(m.find()).isTrue();
-        Agent agent = new Agent(cfg, Integer.parseInt(m.group(1))).startAndWait();
+        Agent.createAndUploadC8yCert(cfg, device, "secret");
+        Agent agent = new Agent(cfg, Agent.mqttPort(cfg)).startAndWait();
         C8yIT.ok(agent.tedge("connect", "c8y"));
         cloud.awaitConnected(device, T);
         return agent;

@@ -113,9 +113,10 @@ public final class FileOps {
     }
 
     /**
-     * Writes a small state file atomically (temporary file, fsync, rename) with mode 0644.
+     * Writes a small state or log file of the agent atomically (temporary file, fsync, rename)
+     * with mode 0600: the agent's data and logs are its user's only, whatever the umask (issue 13).
      */
     public static void writeAtomically(Path target, byte[] content) throws IOException {
-        replace(target, new java.io.ByteArrayInputStream(content), content.length, null, null, null);
+        replace(target, new java.io.ByteArrayInputStream(content), content.length, null, null, 0600);
     }
 }

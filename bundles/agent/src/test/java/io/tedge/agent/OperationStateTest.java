@@ -22,6 +22,12 @@ class OperationStateTest {
         Files.writeString(states.resolve("recent-operations"), "abc\n");
         assertThat(Files.readString(a.file())).contains("operation_id = 'abc'").contains("operation = 'Restarting'");
         assertThat(OperationState.read(a.file())).isEqualTo(a);
+        // the agent's data is its user's only, whatever the umask
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(a.file()))).isEqualTo("rw-------");
+        OperationLog log = new OperationLog(dir.resolve("logs"), "software-update", Instant.ofEpochSecond(100));
+        log.line("stderr <<EOF");
+        log.save();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(log.file()))).isEqualTo("rw-------");
         assertThat(OperationState.list(states)).extracting(OperationState::kind).containsExactly("c8y_Command", "restart");
         a.clear();
         assertThat(OperationState.list(states)).hasSize(1);

@@ -56,7 +56,7 @@ class AptPluginTest {
     }
 
     @Test
-    void commandLinesAsUpstream() throws Exception {
+    void commandLinesAsUpstreamPlusTheLockWait() throws Exception {
         assertThat(run(null, Map.of(), "prepare").exitCode()).isZero();
         assertThat(run(null, Map.of(), "install", "jq", "--module-version", "1.6-2.1").exitCode()).isZero();
         assertThat(run(null, Map.of(), "install", "jq").exitCode()).isZero();
@@ -65,13 +65,14 @@ class AptPluginTest {
         assertThat(run(null, Map.of(), "remove", "jq", "--module-version", "1.6").exitCode()).isZero();
         assertThat(run("install\tjq\t1.6\t\nremove\tcurl\t\t\ninstall\txy\t\t" + deb + "\n", Map.of(), "update-list").exitCode()).isZero();
         assertThat(run(null, Map.of(), "finalize").exitCode()).isZero();
-        assertThat(calls()).isEqualTo("[update][--quiet][--yes]\n"
-                + "[install][--quiet][--yes][--allow-downgrades][jq=1.6-2.1]\n"
-                + "[install][--quiet][--yes][--allow-downgrades][jq]\n"
-                + "[install][--quiet][--yes][--allow-downgrades][" + deb + "]\n"
-                + "[remove][--quiet][--yes][jq=1.6]\n"
-                + "[install][--quiet][--yes][--allow-downgrades][jq=1.6][curl-][" + deb + "]\n"
-                + "[auto-remove][--quiet][--yes]\n");
+        String lock = "[-o][DPkg::Lock::Timeout=120]"; // waits for another apt or dpkg instead of failing
+        assertThat(calls()).isEqualTo(lock + "[update][--quiet][--yes]\n"
+                + lock + "[install][--quiet][--yes][--allow-downgrades][jq=1.6-2.1]\n"
+                + lock + "[install][--quiet][--yes][--allow-downgrades][jq]\n"
+                + lock + "[install][--quiet][--yes][--allow-downgrades][" + deb + "]\n"
+                + lock + "[remove][--quiet][--yes][jq=1.6]\n"
+                + lock + "[install][--quiet][--yes][--allow-downgrades][jq=1.6][curl-][" + deb + "]\n"
+                + lock + "[auto-remove][--quiet][--yes]\n");
     }
 
     @Test

@@ -70,6 +70,10 @@ final class CloudClient {
     private final int keepAlive;
     private volatile boolean closed;
     private volatile long lastWrite = System.nanoTime();
+    /** Scratch for a PUBLISH's fixed header (under this client's monitor), and the last topic encoded. */
+    private final byte[] header = new byte[8];
+    private String lastTopic;
+    private byte[] lastTopicBytes;
     private volatile CountDownLatch suback;
     private volatile List<Integer> subackCodes;
     private Thread reader;
@@ -199,16 +203,32 @@ final class CloudClient {
 
     /** Writes a PUBLISH into the buffer (not flushed). packetId is ignored for QoS 0. */
     synchronized void publish(String topic, byte[] payload, int qos, boolean retain, int packetId) throws IOException {
-        byte[] t = topic.getBytes(StandardCharsets.UTF_8);
+        byte[] t;
+        if (topic == lastTopic) { // a burst on one topic: encoded once
+            t = lastTopicBytes;
+        } else {
+            t = topic.getBytes(StandardCharsets.UTF_8);
+            lastTopic = topic;
+            lastTopicBytes = t;
+        }
         int len = 2 + t.length + (qos > 0 ? 2 : 0) + payload.length;
-        out.write(PUBLISH << 4 | qos << 1 | (retain ? 1 : 0));
-        writeLength(len);
-        out.write(t.length >> 8);
-        out.write(t.length);
+        byte[] h = header;
+        int k = 0;
+        h[k++] = (byte) (PUBLISH << 4 | qos << 1 | (retain ? 1 : 0));
+        int rest = len;
+        do {
+            int d = rest % 128;
+            rest /= 128;
+            h[k++] = (byte) (rest > 0 ? d | 128 : d);
+        } while (rest > 0);
+        h[k++] = (byte) (t.length >> 8);
+        h[k++] = (byte) t.length;
+        out.write(h, 0, k);
         out.write(t);
         if (qos > 0) {
-            out.write(packetId >> 8);
-            out.write(packetId);
+            h[0] = (byte) (packetId >> 8);
+            h[1] = (byte) packetId;
+            out.write(h, 0, 2);
         }
         out.write(payload);
     }

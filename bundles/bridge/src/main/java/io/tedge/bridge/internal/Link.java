@@ -82,6 +82,10 @@ final class Link implements CloudClient.Listener, Runnable {
         }
     };
     private Bus.Subscription live;
+    /** The link thread's last local topic sent, its rule and its cloud topic (spec.rules() do not change). */
+    private String sendTopic;
+    private BridgeRule sendRule;
+    private String sendRemote;
 
     Link(String cloud, CloudLink spec, Bus bus, SSLContext tls, Settings settings, LinkStatus status) {
         this.cloud = cloud;
@@ -301,6 +305,9 @@ final class Link implements CloudClient.Listener, Runnable {
 
     /** Whether the message is one this link brought in (and forgets it). */
     private boolean isEcho(BusMessage m) {
+        synchronized (echoes) {
+            if (echoes.isEmpty()) return false; // the usual case: no key to build
+        }
         String k = echoKey(m.topic(), m.payload());
         synchronized (echoes) {
             Integer n = echoes.get(k);
@@ -313,7 +320,21 @@ final class Link implements CloudClient.Listener, Runnable {
 
     /** Writes one journaled message (not flushed); false when the connection broke. */
     private boolean send(CloudClient c, BusMessage m) {
-        BridgeRule r = ruleFor(m.topic());
+        String topic = m.topic();
+        if (!topic.equals(sendTopic)) { // a burst on one topic maps it once
+            BridgeRule rule = null;
+            String remote = null;
+            for (BridgeRule x : spec.rules()) {
+                if ((remote = x.toRemote(topic)) != null) {
+                    rule = x;
+                    break;
+                }
+            }
+            sendTopic = topic;
+            sendRule = rule;
+            sendRemote = remote;
+        }
+        BridgeRule r = sendRule;
         Pending p = new Pending(m.position());
         synchronized (lock) {
             pending.add(p);
@@ -339,7 +360,7 @@ final class Link implements CloudClient.Listener, Runnable {
             } else {
                 p.acked = true;
             }
-            c.publish(r.toRemote(m.topic()), m.payload(), qos, m.retained() && spec.retainAllowed(), p.packetId);
+            c.publish(sendRemote, m.payload(), qos, m.retained() && spec.retainAllowed(), p.packetId);
             status.sent.incrementAndGet();
             return true;
         } catch (IOException e) {

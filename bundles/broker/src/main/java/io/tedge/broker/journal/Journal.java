@@ -20,9 +20,12 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
+import java.util.function.Predicate;
 import java.util.zip.CRC32C;
 
 import org.slf4j.Logger;
@@ -92,6 +95,22 @@ public final class Journal implements Closeable {
     private long appendSegBase;
     private volatile long appendEnd;
     private boolean writerBusy;
+    /** The distinct topics of the records in {@code filling}, in order; null when more than {@link #BATCH_TOPICS}. */
+    private ArrayList<String> fillingTopics = new ArrayList<>();
+    private static final int BATCH_TOPICS = 16;
+
+    /** A consumer's thread waiting for a record it wants ({@link #awaitWanted}). */
+    private static final class Waiter {
+        final Thread thread = Thread.currentThread();
+        final Predicate<String> wants;
+        volatile boolean woken;
+
+        Waiter(Predicate<String> wants) {
+            this.wants = wants;
+        }
+    }
+
+    private final java.util.Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
 
     // ---- the durable side
     private final ReentrantLock notifyLock = new ReentrantLock();
@@ -103,7 +122,11 @@ public final class Journal implements Closeable {
     private final AtomicLong droppedTotal = new AtomicLong();
     private final Thread writer;
     private volatile Thread dropCounter;
-    private final ArrayDeque<Segment> toCount = new ArrayDeque<>();
+    /** A deleted segment to count drops in, with the cursors that had not read all of it when it went, and where they were. */
+    private record Dropped(Segment segment, List<Cursor> behind, long[] committed) {
+    }
+
+    private final ArrayDeque<Dropped> toCount = new ArrayDeque<>();
     private volatile boolean closed;
 
     private Journal(Path dir, long maxSize, boolean fsync, ChannelOpener opener) throws IOException {
@@ -279,6 +302,16 @@ public final class Journal implements Closeable {
             crc.update(filling.array(), at + HEADER, bodyLen);
             filling.putInt(at + 4, (int) crc.getValue());
             appendEnd = start + need;
+            ArrayList<String> ts = fillingTopics;
+            if (ts != null) {
+                int k = ts.size();
+                if (k == 0 || !ts.get(k - 1).equals(topic)) {
+                    if (!ts.contains(topic)) {
+                        if (k >= BATCH_TOPICS) fillingTopics = null;
+                        else ts.add(topic);
+                    }
+                }
+            }
             if (!writerBusy) work.signal();
             return appendEnd;
         } finally {
@@ -350,6 +383,7 @@ public final class Journal implements Closeable {
             ByteBuffer batch;
             long batchStart;
             List<Long> batchRolls;
+            List<String> batchTopics;
             appendLock.lock();
             try {
                 writerBusy = false;
@@ -362,6 +396,8 @@ public final class Journal implements Closeable {
                 batchStart = fillingStart;
                 batchRolls = new ArrayList<>(rolls);
                 rolls.clear();
+                batchTopics = fillingTopics;
+                fillingTopics = new ArrayList<>();
                 spare.clear();
                 filling = spare;
                 fillingStart = appendEnd;
@@ -369,13 +405,13 @@ public final class Journal implements Closeable {
                 appendLock.unlock();
             }
             batch.flip();
-            if (!writeBatch(batch, batchStart, batchRolls)) return;
+            if (!writeBatch(batch, batchStart, batchRolls, batchTopics)) return;
             spare = batch.capacity() > 4 * BUFFER ? ByteBuffer.allocate(BUFFER) : batch;
         }
     }
 
     /** Writes one batch, retrying while the disk refuses; false when closed before it could. */
-    private boolean writeBatch(ByteBuffer batch, long batchStart, List<Long> batchRolls) {
+    private boolean writeBatch(ByteBuffer batch, long batchStart, List<Long> batchRolls, List<String> topics) {
         long batchEnd = batchStart + batch.remaining();
         long pos = batchStart;
         int rollIndex = 0;
@@ -418,7 +454,7 @@ public final class Journal implements Closeable {
                             dir, describe(io), RETRY_MS);
                 }
                 failure = io;
-                notifyAdvance();
+                notifyAdvance(null);
                 if (!sleepUnlessClosed(RETRY_MS)) {
                     LOG.error("The journal was closed before {} byte(s) of unacknowledged messages could be written", batchEnd - pos);
                     return false;
@@ -430,7 +466,7 @@ public final class Journal implements Closeable {
             failure = null;
         }
         end = batchEnd;
-        notifyAdvance();
+        notifyAdvance(topics);
         if (rolled) enforceLimit();
         return true;
     }
@@ -458,7 +494,13 @@ public final class Journal implements Closeable {
         }
     }
 
-    private void notifyAdvance() {
+    /** Wakes the threads waiting for the end to move, and those of {@link #awaitWanted} that want one of the topics (null: all). */
+    private void notifyAdvance(List<String> topics) {
+        for (Waiter w : waiters) {
+            if (w.woken || topics != null && !wantsAny(w, topics)) continue;
+            w.woken = true;
+            LockSupport.unpark(w.thread);
+        }
         notifyLock.lock();
         try {
             advanced.signalAll();
@@ -471,6 +513,17 @@ public final class Journal implements Closeable {
             } catch (RuntimeException e) {
                 LOG.warn("Journal listener failed: {}", e.toString(), e);
             }
+        }
+    }
+
+    private static boolean wantsAny(Waiter w, List<String> topics) {
+        try {
+            for (int i = 0; i < topics.size(); i++) {
+                if (w.wants.test(topics.get(i))) return true;
+            }
+            return false;
+        } catch (RuntimeException e) {
+            return true;
         }
     }
 
@@ -527,8 +580,21 @@ public final class Journal implements Closeable {
     }
 
     private void countDropsLater(Segment s) {
+        // the positions as they are now: a consumer that jumps past the deleted segment and commits
+        // before the counting thread runs must still be counted
+        List<Cursor> behind = new ArrayList<>();
+        List<Long> at = new ArrayList<>();
+        for (Cursor c : cursorStore.all()) {
+            long p = c.committedPosition();
+            if (p < s.end()) {
+                behind.add(c);
+                at.add(p);
+            }
+        }
+        long[] committed = new long[at.size()];
+        for (int i = 0; i < committed.length; i++) committed[i] = at.get(i);
         synchronized (toCount) {
-            toCount.add(s);
+            toCount.add(new Dropped(s, behind, committed));
             if (dropCounter == null) {
                 Thread t = new Thread(this::countLoop, "tedge-journal-drops");
                 t.setDaemon(true);
@@ -541,27 +607,25 @@ public final class Journal implements Closeable {
     /** Counts, per cursor, the messages of deleted segments it had not read; exits when done. */
     private void countLoop() {
         while (true) {
-            Segment s;
+            Dropped d;
             synchronized (toCount) {
-                s = toCount.poll();
-                if (s == null) {
+                d = toCount.poll();
+                if (d == null) {
                     dropCounter = null;
                     return;
                 }
             }
             try {
-                countDrops(s);
+                countDrops(d);
             } finally {
-                s.closeQuietly();
+                d.segment().closeQuietly();
             }
         }
     }
 
-    private void countDrops(Segment s) {
-        List<Cursor> behind = new ArrayList<>();
-        for (Cursor c : cursorStore.all()) {
-            if (c.committedPosition() < s.end()) behind.add(c);
-        }
+    private void countDrops(Dropped d) {
+        Segment s = d.segment();
+        List<Cursor> behind = d.behind();
         long[] n = new long[behind.size()];
         try {
             ByteBuffer head = ByteBuffer.allocate(HEADER);
@@ -583,7 +647,7 @@ public final class Journal implements Closeable {
                 long recordStart = s.base + pos;
                 for (int i = 0; i < n.length; i++) {
                     Cursor c = behind.get(i);
-                    if (recordStart >= c.committedPosition() && c.matches(topic)) n[i]++;
+                    if (recordStart >= d.committed()[i] && c.matches(topic)) n[i]++;
                 }
                 pos += HEADER + len;
             }
@@ -652,6 +716,33 @@ public final class Journal implements Closeable {
         }
     }
 
+    /**
+     * Waits until a record that {@code wants} accepts (by its topic) becomes durable past
+     * {@code position}, the timeout, or the journal closes or fails: as {@link #awaitBeyond}, but
+     * batches of records the caller does not want do not wake it (a consumer's thread sleeps
+     * through other traffic; it reads past those records when it next wakes). Returns whether it
+     * was woken before the timeout. {@code wants} runs on the journal's writer thread: it must be
+     * thread safe and quick.
+     */
+    public boolean awaitWanted(long position, long timeout, TimeUnit unit, Predicate<String> wants) throws InterruptedException {
+        if (end > position) return true;
+        Waiter w = new Waiter(wants);
+        waiters.add(w);
+        try {
+            if (end > position) return true; // written before we were listed: look
+            long deadline = System.nanoTime() + unit.toNanos(timeout);
+            while (!w.woken && !closed) {
+                if (Thread.interrupted()) throw new InterruptedException();
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                LockSupport.parkNanos(this, left);
+            }
+            return true;
+        } finally {
+            waiters.remove(w);
+        }
+    }
+
     synchronized Segment segmentFor(long position) {
         for (int i = segments.size() - 1; i >= 0; i--) {
             Segment s = segments.get(i);
@@ -710,6 +801,12 @@ public final class Journal implements Closeable {
 
     /** Whether any filter matches. */
     public static boolean matchesAny(Collection<String> filters, String topic) {
+        if (filters instanceof List<String> l && filters instanceof java.util.RandomAccess) {
+            for (int i = 0, n = l.size(); i < n; i++) {
+                if (Topics.matches(l.get(i), topic)) return true;
+            }
+            return false;
+        }
         for (String f : filters) {
             if (Topics.matches(f, topic)) return true;
         }
@@ -736,6 +833,10 @@ public final class Journal implements Closeable {
             advanced.signalAll();
         } finally {
             notifyLock.unlock();
+        }
+        for (Waiter w : waiters) {
+            w.woken = true;
+            LockSupport.unpark(w.thread);
         }
         try {
             if (active != null && failure == null) {

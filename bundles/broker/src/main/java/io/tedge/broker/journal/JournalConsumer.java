@@ -21,12 +21,20 @@ public final class JournalConsumer implements DurableConsumer {
     private final JournalReader reader;
     private long lastReturned;
     private volatile boolean closed;
+    /** The last topic asked about (the reader hands the same String for a repeated topic) and the answer, for these filters. */
+    private String lastTopic;
+    private List<String> lastFilters;
+    private boolean lastWanted;
+    private final java.util.function.Predicate<String> wanted = this::wanted;
+    /** The same question, thread safe, asked by the journal's writer thread to wake this consumer only for what it wants. */
+    private final java.util.function.Predicate<String> matches;
 
     public JournalConsumer(Journal journal, Cursor cursor) {
         this.journal = journal;
         this.cursor = cursor;
         this.reader = journal.reader(cursor.committedPosition());
         this.lastReturned = cursor.committedPosition();
+        this.matches = cursor::matches;
     }
 
     @Override
@@ -41,9 +49,7 @@ public final class JournalConsumer implements DurableConsumer {
         while (!closed) {
             try {
                 BusMessage m;
-                while (out.size() < max && (m = reader.next()) != null) {
-                    if (cursor.matches(m.topic())) out.add(m);
-                }
+                while (out.size() < max && (m = reader.next(wanted)) != null) out.add(m);
             } catch (IOException e) {
                 if (closed) break;
                 throw new UncheckedIOException("Cannot read the journal: " + e.getMessage(), e);
@@ -61,9 +67,19 @@ public final class JournalConsumer implements DurableConsumer {
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) break;
-            journal.awaitBeyond(reader.position(), left, TimeUnit.NANOSECONDS);
+            journal.awaitWanted(reader.position(), left, TimeUnit.NANOSECONDS, matches);
         }
         return out;
+    }
+
+    private boolean wanted(String topic) {
+        List<String> f = cursor.filters();
+        if (topic != lastTopic || f != lastFilters) {
+            lastWanted = Journal.matchesAny(f, topic);
+            lastTopic = topic;
+            lastFilters = f;
+        }
+        return lastWanted;
     }
 
     @Override
@@ -100,9 +116,7 @@ public final class JournalConsumer implements DurableConsumer {
         JournalReader r = journal.reader(cursor.committedPosition());
         try {
             BusMessage m;
-            while ((m = r.next()) != null && n < PENDING_SCAN_LIMIT) {
-                if (cursor.matches(m.topic())) n++;
-            }
+            while (n < PENDING_SCAN_LIMIT && (m = r.next(cursor::matches)) != null) n++;
         } catch (IOException e) {
             return -1;
         }

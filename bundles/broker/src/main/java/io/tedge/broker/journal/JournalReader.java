@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.function.Predicate;
 import java.util.zip.CRC32C;
 
 import org.slf4j.Logger;
@@ -19,6 +21,10 @@ import io.tedge.api.BusMessage;
  *
  * <p>Reads are positional on the journal's shared channels, with a 64 KiB read-ahead: readers go
  * forward, so one pread serves many small records.
+ *
+ * <p>{@link #next(Predicate)} decides from a record's topic alone whether to return it: the
+ * records a consumer does not want cost no payload copy and no message object, and a topic equal
+ * to the previous record's is not decoded again (a burst on one topic reuses one String).
  */
 public final class JournalReader implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(JournalReader.class);
@@ -34,6 +40,8 @@ public final class JournalReader implements Closeable {
     private Segment aheadSeg;
     private long aheadStart = -1;
     private int aheadLen;
+    private byte[] lastTopicBytes = new byte[0];
+    private String lastTopic = "";
 
     JournalReader(Journal journal, long from) {
         this.journal = journal;
@@ -82,6 +90,15 @@ public final class JournalReader implements Closeable {
 
     /** The next durable record, or null at the end. */
     public BusMessage next() throws IOException {
+        return next(null);
+    }
+
+    /**
+     * The next durable record whose topic {@code wanted} accepts (null: any), or null at the end;
+     * the records passed over are checked as {@link #next()} checks them, and {@link #position()}
+     * moves past them.
+     */
+    public BusMessage next(Predicate<String> wanted) throws IOException {
         while (true) {
             long limit = journal.end();
             if (pos >= limit) return null;
@@ -135,13 +152,30 @@ public final class JournalReader implements Closeable {
                 skipCorrupt(seg, "bad topic length");
                 continue;
             }
-            String topic = new String(body.array(), 3, tl, StandardCharsets.UTF_8);
+            String topic = topic(body.array(), tl);
+            if (wanted != null && !wanted.test(topic)) {
+                if (body.capacity() > 64 * 1024) body = ByteBuffer.allocate(1024);
+                pos += HEADER + len;
+                continue;
+            }
             byte[] payload = new byte[len - 3 - tl];
             System.arraycopy(body.array(), 3 + tl, payload, 0, payload.length);
             if (body.capacity() > 64 * 1024) body = ByteBuffer.allocate(1024); // do not keep a large record's buffer
             pos += HEADER + len;
             return new BusMessage(topic, payload, flags & 3, (flags & 4) != 0, pos);
         }
+    }
+
+    /** The topic at offset 3 of the record body, the previous record's String when the bytes are the same. */
+    private String topic(byte[] b, int tl) {
+        byte[] last = lastTopicBytes;
+        if (last.length == tl && Arrays.equals(b, 3, 3 + tl, last, 0, tl)) return lastTopic;
+        String t = new String(b, 3, tl, StandardCharsets.UTF_8);
+        if (tl <= 1024) {
+            lastTopicBytes = Arrays.copyOfRange(b, 3, 3 + tl);
+            lastTopic = t;
+        }
+        return t;
     }
 
     private void skipCorrupt(Segment seg, String why) {

@@ -138,12 +138,14 @@ final class Connection {
                     if (!ensureRoom()) return;
                     target = in;
                 }
+                int space = target.remaining();
                 int n = ch.read(target);
                 if (n < 0) {
                     close(false, "closed by the client");
                     return;
                 }
                 if (n == 0) break;
+                boolean drained = n < space; // a short read: the socket had no more (the selector says when it has)
                 total += n;
                 lastRead = System.currentTimeMillis();
                 if (target != in) {
@@ -153,6 +155,7 @@ final class Connection {
                 } else if (!parseIn()) {
                     return;
                 }
+                if (drained) break;
             }
         } catch (ProtocolException e) {
             protocolError(e);
@@ -567,12 +570,38 @@ final class Connection {
             return true;
         }
         try {
+            ByteBuffer w = loop.writeBuffer();
             while (!out.isEmpty()) {
-                ByteBuffer[] bufs = out.stream().limit(64).toArray(ByteBuffer[]::new);
-                long n = ch.write(bufs);
+                ByteBuffer first = out.peek();
+                long n;
+                boolean full;
+                if (first.remaining() >= w.capacity() / 2) {
+                    n = ch.write(first); // a large payload: as it is
+                    full = n == 0;
+                } else {
+                    // small packets (acknowledgements, headers, payloads) copied into one buffer: one write
+                    w.clear();
+                    for (ByteBuffer b : out) {
+                        int k = Math.min(w.remaining(), b.remaining());
+                        w.put(w.position(), b, b.position(), k);
+                        w.position(w.position() + k);
+                        if (!w.hasRemaining()) break;
+                    }
+                    w.flip();
+                    int want = w.remaining();
+                    n = ch.write(w);
+                    for (long left = n; left > 0; ) { // move past what was written
+                        ByteBuffer b = out.peek();
+                        int k = (int) Math.min(left, b.remaining());
+                        b.position(b.position() + k);
+                        left -= k;
+                        if (!b.hasRemaining()) out.poll();
+                    }
+                    full = n < want; // the socket took less: it is full
+                }
                 outBytes -= n;
                 while (!out.isEmpty() && !out.peek().hasRemaining()) out.poll();
-                if (n == 0) break;
+                if (full) break;
             }
         } catch (IOException e) {
             close(false, "write failed: " + e.getMessage());

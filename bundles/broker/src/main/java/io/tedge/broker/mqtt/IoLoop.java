@@ -44,6 +44,8 @@ final class IoLoop implements Runnable {
     private Set<Connection> waitingJournal = new LinkedHashSet<>();
     private final Set<Connection> waitingMemory = new LinkedHashSet<>();
     private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
+    /** Small packets for one connection are copied here and written with one call (direct: no copy by the JDK). */
+    private final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(64 * 1024);
     private JournalReader reader;
     private volatile boolean stopped;
     private final Runnable onJournal = this::journalMoved;
@@ -63,6 +65,10 @@ final class IoLoop implements Runnable {
 
     ByteBuffer readBuffer() {
         return readBuffer;
+    }
+
+    ByteBuffer writeBuffer() {
+        return writeBuffer;
     }
 
     JournalReader journalReader() {

@@ -224,8 +224,7 @@ final class MqttCodec {
 
     private static final class Reader {
         private final ByteBuffer b;
-        private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        private CharsetDecoder utf8;
 
         Reader(ByteBuffer b) {
             this.b = b;
@@ -260,9 +259,23 @@ final class MqttCodec {
         String str() throws ProtocolException {
             int n = u16();
             if (b.remaining() < n) throw new ProtocolException("packet too short for a string of " + n + " bytes");
+            int at = b.position();
+            if (b.hasArray()) { // the common case, ASCII without U+0000: no decoder, one copy
+                byte[] a = b.array();
+                int off = b.arrayOffset() + at;
+                int i = 0;
+                while (i < n && a[off + i] > 0) i++;
+                if (i == n) {
+                    b.position(at + n);
+                    return new String(a, off, n, StandardCharsets.ISO_8859_1);
+                }
+            }
             ByteBuffer slice = b.slice();
             slice.limit(n);
-            b.position(b.position() + n);
+            b.position(at + n);
+            if (utf8 == null) {
+                utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+            }
             try {
                 CharBuffer s = utf8.decode(slice);
                 for (int i = 0; i < s.length(); i++) {

@@ -44,6 +44,8 @@ final class TopicTree {
     private int size;
     private long publishes;
     private final List<Subscriber> matched = new ArrayList<>();
+    private String lastTopic;
+    private String[] lastLevels;
 
     int size() {
         return size;
@@ -119,11 +121,36 @@ final class TopicTree {
     void match(String topic, Visitor v) {
         long id = ++publishes;
         matched.clear();
-        String[] levels = topic.split("/", -1);
+        String[] levels;
+        if (topic.equals(lastTopic)) {
+            levels = lastLevels; // a burst on one topic: split once
+        } else {
+            levels = split(topic);
+            lastTopic = topic;
+            lastLevels = levels;
+        }
         boolean dollar = topic.startsWith("$");
         walk(root, levels, 0, dollar, id);
-        for (Subscriber s : matched) v.matched(s, s.matchedQos);
+        for (int i = 0, n = matched.size(); i < n; i++) {
+            Subscriber s = matched.get(i);
+            v.matched(s, s.matchedQos);
+        }
         matched.clear();
+    }
+
+    /** The levels of a topic name (as {@code split("/", -1)}). */
+    private static String[] split(String topic) {
+        int n = 1;
+        for (int i = topic.indexOf('/'); i >= 0; i = topic.indexOf('/', i + 1)) n++;
+        String[] out = new String[n];
+        int from = 0;
+        for (int k = 0; k < n - 1; k++) {
+            int to = topic.indexOf('/', from);
+            out[k] = topic.substring(from, to);
+            from = to + 1;
+        }
+        out[n - 1] = topic.substring(from);
+        return out;
     }
 
     private void walk(Node n, String[] levels, int i, boolean dollar, long id) {
@@ -142,7 +169,8 @@ final class TopicTree {
     }
 
     private void collect(List<Entry> list, long id) {
-        for (Entry e : list) {
+        for (int i = 0, n = list.size(); i < n; i++) {
+            Entry e = list.get(i);
             Subscriber s = e.subscriber();
             if (s.matchedFor != id) {
                 s.matchedFor = id;

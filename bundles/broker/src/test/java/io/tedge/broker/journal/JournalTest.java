@@ -277,4 +277,48 @@ class JournalTest {
             for (int i = 0; i < n; i++) assertThat(seen.get(i)).isEqualTo("m" + i);
         }
     }
+
+    @Test
+    void aWaitingConsumerSleepsThroughOtherTopicsAndWakesForItsOwn() throws Exception {
+        try (Journal j = Journal.open(dir, 8 * 1024 * 1024, false)) {
+            JournalConsumer c = new JournalConsumer(j, j.cursor("a-only", List.of("a/#")));
+            java.util.concurrent.CompletableFuture<List<BusMessage>> got = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return c.poll(10, Duration.ofSeconds(60));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            for (int i = 0; i < 200; i++) j.write("b/" + (i % 3), b("other " + i), 1, false); // batches of topics it does not want
+            for (int i = 0; i < 40; i++) j.append("c/" + i, b("many topics"), 1, false); // a batch with more distinct topics than are listed
+            j.write("a/1", b("mine"), 1, false);
+            List<BusMessage> batch = got.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(batch).extracting(BusMessage::topic).containsExactly("a/1");
+            assertThat(new String(batch.get(0).payload(), StandardCharsets.UTF_8)).isEqualTo("mine");
+            assertThat(c.pending()).isEqualTo(1); // not committed yet
+            c.commit(batch.get(0).position());
+            assertThat(c.pending()).isZero();
+        }
+    }
+
+    @Test
+    void readerPassesOverUnwantedRecordsAndKeepsTheirPositions() throws Exception {
+        try (Journal j = Journal.open(dir, 8 * 1024 * 1024, false)) {
+            j.write("x/1", b("one"), 1, false);
+            j.write("x/1", b("two"), 1, false);
+            long p3 = j.write("y/1", b("three"), 1, false);
+            long p4 = j.write("x/1", b("four"), 1, false);
+            JournalReader r = j.reader(0);
+            BusMessage m = r.next(t -> t.startsWith("y/"));
+            assertThat(m.topic()).isEqualTo("y/1");
+            assertThat(new String(m.payload(), StandardCharsets.UTF_8)).isEqualTo("three");
+            assertThat(m.position()).isEqualTo(p3);
+            assertThat(r.next(t -> t.startsWith("y/"))).isNull();
+            assertThat(r.position()).isEqualTo(p4); // past the unwanted record at the end
+            r.seek(0);
+            List<String> all = new ArrayList<>();
+            for (BusMessage x; (x = r.next()) != null; ) all.add(x.topic() + "=" + new String(x.payload(), StandardCharsets.UTF_8));
+            assertThat(all).containsExactly("x/1=one", "x/1=two", "y/1=three", "x/1=four");
+        }
+    }
 }
