@@ -105,9 +105,6 @@ public final class Main {
         props.put("org.apache.felix.log.maxSize", "20");
         props.put("org.apache.felix.log.storeDebug", "false");
         props.put("felix.shutdown.hook", "false");
-        // the resolver works in the thread that asks (by default a pool of one thread per core,
-        // alive for a minute after each resolution: two more threads at start and after an update)
-        props.put("felix.resolver.parallelism", "1");
         props.put("felix.fileinstall.dir", deployDirs(home, configDir));
         props.put("felix.fileinstall.poll", "1000");
         props.put("felix.fileinstall.noInitialDelay", "true");
