@@ -97,7 +97,7 @@ public final class Main {
         Map<String, String> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, data.resolve("framework").toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, "none");
-        props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(LEVEL_SHELL));
+        props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "4");
         // one log: the framework's messages and the platform bundles' (SCR, FileInstall,
         // ConfigAdmin) go through the OSGi Log Service (Felix Log) into tedge.log
         props.put("felix.log.level", "2");
@@ -108,7 +108,7 @@ public final class Main {
         props.put("felix.fileinstall.dir", deployDirs(home, configDir));
         props.put("felix.fileinstall.poll", "1000");
         props.put("felix.fileinstall.noInitialDelay", "true");
-        props.put("felix.fileinstall.start.level", Integer.toString(LEVEL_DEPLOY));
+        props.put("felix.fileinstall.start.level", "3");
         props.put("felix.fileinstall.log.level", "2");
         props.put("felix.fileinstall.bundles.new.start", "true");
         props.put("felix.fileinstall.filter", ".*\\.(jar|cfg|config)");
@@ -254,7 +254,7 @@ public final class Main {
         for (Bundle b : ctx.getBundles()) {
             if (b.getLocation().startsWith(prefix) && !wanted.contains(b.getLocation())) b.uninstall();
         }
-        ctx.getBundle(0).adapt(FrameworkStartLevel.class).setInitialBundleStartLevel(LEVEL_DEPLOY);
+        ctx.getBundle(0).adapt(FrameworkStartLevel.class).setInitialBundleStartLevel(3);
         if (!now.equals(installed)) {
             Path tmp = state.resolveSibling(state.getFileName() + ".tmp");
             try (OutputStream out = Files.newOutputStream(tmp)) {
@@ -292,31 +292,16 @@ public final class Main {
         }
     }
 
-    /**
-     * The start levels, in the order the framework climbs them. The broker has a level of its
-     * own, right after what it needs (the log, ConfigAdmin, SCR, the config bundle that gives it
-     * its keys) and the plug-in bundle (whose guard of deploy/ must be there before FileInstall's
-     * first scan, and whose inventory answers {@code tedge/plugins/list} as soon as the bus is
-     * up): it listens before the mappers, the agent, the bridge, FileInstall and the connectors
-     * of deploy/ are started, and they come up right after, reading what was published meanwhile
-     * from the journal. The Gogo shell (with a terminal) comes last.
-     */
-    static final int LEVEL_CORE = 1;
-    static final int LEVEL_BROKER = 2;
-    static final int LEVEL_PLATFORM = 3;
-    static final int LEVEL_DEPLOY = 4;
-    static final int LEVEL_SHELL = 5;
-
     static int startLevel(String jarName) {
-        if (jarName.startsWith("org.apache.felix.gogo.jline") || jarName.startsWith("jline")) return LEVEL_SHELL;
-        if (jarName.startsWith("tedge-broker")) return LEVEL_BROKER;
+        if (jarName.startsWith("org.apache.felix.gogo.jline") || jarName.startsWith("jline")) return 4;
+        // tedge-plugins: its guard of deploy/ (plugins.require_signature) must be there before FileInstall's first scan
         if (jarName.startsWith("tedge-log") || jarName.startsWith("tedge-api") || jarName.startsWith("tedge-config") || jarName.startsWith("tedge-plugins")
                 || jarName.startsWith("org.apache.felix.log")
                 || jarName.startsWith("org.apache.felix.configadmin") || jarName.startsWith("org.apache.felix.scr")
                 || jarName.startsWith("org.osgi.")) {
-            return LEVEL_CORE;
+            return 1;
         }
-        return LEVEL_PLATFORM;
+        return 2;
     }
 
 }

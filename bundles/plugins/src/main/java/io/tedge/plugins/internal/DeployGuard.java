@@ -43,7 +43,7 @@ import io.tedge.config.TedgeConfigService;
  * earlier from that file is uninstalled (so a tampered or unsigned replacement does not keep an
  * old version running unnoticed; its messages wait in the journal). While the flag is off it takes
  * nothing and FileInstall works as always. The launcher starts this bundle at start level 1, so
- * the installer is registered before FileInstall (a later level) makes its first scan.
+ * the installer is registered before FileInstall (level 2) makes its first scan.
  */
 @ConfigKey(key = "plugins.require_signature", type = "flag", defaultValue = "false",
         doc = "Whether only jars signed by a certificate in <config dir>/plugins/trusted/ are installed from deploy/. Example: true")
