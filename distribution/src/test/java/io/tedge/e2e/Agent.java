@@ -201,6 +201,20 @@ final class Agent implements AutoCloseable {
         }
     }
 
+    /**
+     * Until the connectors shipped in deploy/ (aws, az, c8y) are active in `tedge plugins`: the
+     * broker listens before FileInstall has installed and started deploy/.
+     */
+    void awaitShippedConnectors() throws InterruptedException {
+        await("the connectors of deploy/ active in tedge plugins", Duration.ofSeconds(30), () -> {
+            try {
+                return tedge("plugins").out().matches("(?s).*connector +aws .*ACTIVE.*connector +az .*ACTIVE.*connector +c8y .*ACTIVE.*");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     static void await(String what, Duration timeout, BooleanSupplier cond) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (!cond.getAsBoolean()) {

@@ -114,10 +114,11 @@ class ContainerIT {
         Agent agent = new Agent(cfg).startAndWait();
         Path cache = cfg.resolve("data/framework");
         assertThat(Files.isDirectory(cache)).isTrue();
-        long bundles;
-        try (Stream<Path> s = Files.list(cache)) {
-            bundles = s.filter(p -> p.getFileName().toString().startsWith("bundle")).count();
-        }
+        // the broker listens before FileInstall has installed and started deploy/: wait for its
+        // connectors, then the cache holds the system bundle, every jar of bundle/ and of deploy/
+        agent.awaitShippedConnectors();
+        long bundles = bundleDirs(cache);
+        assertThat(bundles).isEqualTo(1 + jars(Agent.HOME.resolve("bundle")) + jars(Agent.HOME.resolve("deploy")));
         long ms = agent.terminate();
         assertThat(ms).as("stop on SIGTERM").isLessThan(5000);
         assertThat(Agent.listening(agent.port)).isFalse();
@@ -125,11 +126,24 @@ class ContainerIT {
 
         // the second start reuses the framework cache rather than installing everything again
         try (Agent again = new Agent(cfg, agent.port).startAndWait()) {
-            long after;
-            try (Stream<Path> s = Files.list(cache)) {
-                after = s.filter(p -> p.getFileName().toString().startsWith("bundle")).count();
-            }
-            assertThat(after).isEqualTo(bundles);
+            again.awaitShippedConnectors();
+            assertThat(bundleDirs(cache)).isEqualTo(bundles);
+        }
+    }
+
+    private static long jars(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".jar")).count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static long bundleDirs(Path cache) {
+        try (Stream<Path> s = Files.list(cache)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("bundle")).count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

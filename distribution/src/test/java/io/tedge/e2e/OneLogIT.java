@@ -27,6 +27,8 @@ class OneLogIT {
         Path cfg = dir.resolve("cfg");
         Path vendor = Files.createDirectories(cfg.resolve("deploy"));
         try (Agent agent = new Agent(cfg).startAndWait()) {
+            // a jar dropped into the running container, once deploy/ has been started
+            agent.awaitShippedConnectors();
             Manifest mf = new Manifest();
             Attributes a = mf.getMainAttributes();
             a.put(Attributes.Name.MANIFEST_VERSION, "1.0");

@@ -124,17 +124,18 @@ public final class Main {
         FrameworkLog frameworkLog = new FrameworkLog();
         Map<String, Object> config = new HashMap<>(props);
         config.put("felix.log.logger", frameworkLog);
+        phase(t0, "configuration read");
         Framework fw = new org.apache.felix.framework.Felix(config);
         fw.init();
+        phase(t0, "framework initialised");
         frameworkLog.track(fw.getBundleContext());
         installPlatform(fw.getBundleContext(), home.resolve("bundle"), interactive, data.resolve("platform-jars.properties"));
+        phase(t0, "platform bundles installed");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(fw), "tedged-shutdown"));
         // SIGTERM is a clean stop: the framework stops, then the process exits 0 (not the JVM's 143)
         Signals.onTerm(() -> stopAndExit(fw));
         fw.start();
-        if (Boolean.getBoolean("tedge.debug.startup")) {
-            System.err.printf("tedged: framework started in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-        }
+        phase(t0, "framework started");
         FrameworkEvent ev = fw.waitForStop(0);
         if (ev.getType() == FrameworkEvent.ERROR) {
             System.err.println("tedged: the framework stopped with an error: " + ev.getThrowable());
@@ -143,6 +144,13 @@ public final class Main {
         lock.release();
         // `exit <code>` in the Gogo shell says with which code (the shell then stops the framework)
         System.exit(exitCode(System.getProperty("tedged.exit.code")));
+    }
+
+    /** With -Dtedge.debug.startup=true: the milliseconds since main() at each step of the start, on stderr. */
+    private static void phase(long t0, String what) {
+        if (Boolean.getBoolean("tedge.debug.startup")) {
+            System.err.printf("tedged: %s in %d ms%n", what, (System.nanoTime() - t0) / 1_000_000);
+        }
     }
 
     static int exitCode(String property) {
