@@ -131,6 +131,40 @@ class ContainerIT {
         }
     }
 
+    @Test
+    void aConnectorWhoseFirstStartWasInterruptedRunsAtTheNextStart() throws Exception {
+        Path cfg = dir.resolve("cfg");
+        Agent agent = new Agent(cfg).startAndWait();
+        agent.awaitShippedConnectors();
+        assertThat(agent.terminate()).isLessThan(5000);
+
+        // what FileInstall leaves when the container dies between installing a scan's jars and
+        // starting them: the bundle in the cache, from the jar's location, never started. Made
+        // with Felix itself on the container's cache (not started: nothing of the agent runs).
+        Path jar = Agent.HOME.resolve("deploy/tedge-aws.jar").toAbsolutePath().normalize();
+        org.apache.felix.framework.Felix fw = new org.apache.felix.framework.Felix(
+                java.util.Map.of(org.osgi.framework.Constants.FRAMEWORK_STORAGE, cfg.resolve("data/framework").toString()));
+        fw.init();
+        try {
+            org.osgi.framework.Bundle aws = fw.getBundleContext().getBundle(jar.toFile().toURI().normalize().toString());
+            assertThat(aws).as("the aws connector in the cache").isNotNull();
+            aws.uninstall();
+            try (java.io.InputStream in = Files.newInputStream(jar)) {
+                fw.getBundleContext().installBundle(jar.toFile().toURI().normalize().toString(), in);
+            }
+        } finally {
+            fw.stop();
+            fw.waitForStop(10_000);
+        }
+
+        try (Agent again = new Agent(cfg, agent.port).startAndWait()) {
+            // FileInstall alone would leave it RESOLVED for good (it restarts only what was started)
+            again.awaitShippedConnectors();
+            assertThat(Files.readString(cfg.resolve("logs/tedge.log")))
+                    .contains("Plug-in io.tedge.aws from tedge-aws.jar was installed but not started");
+        }
+    }
+
     private static long jars(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().endsWith(".jar")).count();

@@ -54,6 +54,11 @@ public final class FrameworkLog extends org.apache.felix.framework.Logger {
         ref = null;
     }
 
+    /** A warning of the launcher itself, in tedge.log with the framework's messages. */
+    void warn(String message) {
+        doLog(2, message, null);
+    }
+
     /** Felix's messages, once filtered by felix.log.level; level 1 error, 2 warning, 3 info, 4 debug. */
     @Override
     protected void doLog(int level, String message, Throwable t) {

@@ -134,6 +134,13 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(fw), "tedged-shutdown"));
         // SIGTERM is a clean stop: the framework stops, then the process exits 0 (not the JVM's 143)
         Signals.onTerm(() -> stopAndExit(fw));
+        List<Path> deploy = DeployedStart.dirs(props.get("felix.fileinstall.dir"));
+        fw.getBundleContext().addFrameworkListener(e -> {
+            // at the final start level, after FileInstall's first scan: what deploy/ holds runs
+            if (e.getType() == FrameworkEvent.STARTED) {
+                DeployedStart.startStopped(fw.getBundleContext(), deploy, frameworkLog::warn);
+            }
+        });
         fw.start();
         phase(t0, "framework started");
         FrameworkEvent ev = fw.waitForStop(0);
