@@ -151,7 +151,7 @@ check "tedge mqtt sub through the packaged agent" bash -c "
 check "tedge.log in /var/log/tedge, tedge's, 0600" is "$(owner_mode /var/log/tedge/tedge.log)" "tedge:tedge 600"
 check "tedge.log tells the start" grep -q "MQTT broker listening" /var/log/tedge/tedge.log
 tedge connect c8y >"$work/connect.out" 2>&1 # the cloud is not there: the link stays configured and retries
-check "c8y stays connected in tedge.toml while the cloud is unreachable" grep -q 'connect = "true"' /etc/tedge/tedge.toml
+check "c8y stays connected in tedge.toml while the cloud is unreachable" bash -c "grep -q 'connect = \"true\"' /etc/tedge/tedge.toml || { cat '$work/connect.out'; exit 1; }"
 n=20
 sent=0
 for i in $(seq $n); do tedge mqtt pub -q 1 c8y/s/us "200,pkg,$i" && sent=$((sent + 1)); done

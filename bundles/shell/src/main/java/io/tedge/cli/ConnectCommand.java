@@ -230,7 +230,9 @@ final class ConnectCommand {
 
     /** The container's plug-in inventory: {@code plugins} (rows) and {@code settled}. */
     static Map<String, Object> inventory(MqttClient c) throws CommandFailed, InterruptedException {
-        String answer = request(c, "tedge/plugins/list", 10);
+        // asked again every second: right after the broker starts listening the inventory may not
+        // be subscribed yet, and a request nobody hears is gone (answering twice is harmless)
+        String answer = request(c, "tedge/plugins/list", 10, 1);
         if (answer == null) throw new CommandFailed("No answer from the container to the plug-in list within 10 s.");
         return JsonText.object(answer);
     }
@@ -247,23 +249,39 @@ final class ConnectCommand {
         return out;
     }
 
-    /** Publishes a request (payload: a fresh id) and returns the answer on {@code <topic>/<id>}, or null at the timeout. */
-    private static String request(MqttClient c, String topic, int seconds) throws CommandFailed, InterruptedException {
+    /**
+     * Publishes a request (payload: a fresh id) and returns the answer on {@code <topic>/<id>}, or
+     * null at the timeout; an idempotent request is published again every {@code repeatSeconds}
+     * (0: once) until answered.
+     */
+    private static String request(MqttClient c, String topic, int seconds, int repeatSeconds) throws CommandFailed, InterruptedException {
         String id = UUID.randomUUID().toString().substring(0, 8);
         BlockingQueue<String[]> q = new LinkedBlockingQueue<>();
         c.setCallback(callback(q));
+        byte[] payload = id.getBytes(StandardCharsets.UTF_8);
         try {
             c.subscribe(topic + "/" + id, 1);
-            c.publish(topic, id.getBytes(StandardCharsets.UTF_8), 1, false);
+            c.publish(topic, payload, 1, false);
         } catch (MqttException e) {
             throw new CommandFailed("Cannot ask the container (" + topic + "): " + e.getMessage());
         }
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        long repeat = TimeUnit.SECONDS.toNanos(repeatSeconds);
+        long next = repeat > 0 ? System.nanoTime() + repeat : Long.MAX_VALUE;
         while (true) {
-            long left = end - System.nanoTime();
+            long now = System.nanoTime();
+            long left = end - now;
             if (left <= 0) return null;
-            String[] m = q.poll(left, TimeUnit.NANOSECONDS);
-            if (m == null) return null;
+            if (repeat > 0 && now - next >= 0) {
+                try {
+                    c.publish(topic, payload, 1, false);
+                } catch (MqttException e) {
+                    throw new CommandFailed("Cannot ask the container (" + topic + "): " + e.getMessage());
+                }
+                next = now + repeat;
+            }
+            String[] m = q.poll(Math.min(left, repeat > 0 ? Math.max(0, next - now) : left), TimeUnit.NANOSECONDS);
+            if (m == null) continue;
             if (m[0].isEmpty()) throw new CommandFailed("The connection to the local broker was lost.");
             if (m[0].equals(topic + "/" + id)) return m[1];
         }
@@ -397,7 +415,7 @@ final class ConnectCommand {
 
     private static int check(CommandContext ctx, MqttClient c, String cloud) throws InterruptedException, CommandFailed {
         ctx.out.println("Sending packets to check connection. This may take up to 20 seconds.");
-        String answer = request(c, "tedge/bridge/" + cloud + "/check", 40);
+        String answer = request(c, "tedge/bridge/" + cloud + "/check", 40, 0);
         if (answer == null) {
             throw new CommandFailed("No answer from the container to the connection check of " + cloud
                     + " (is a connector for '" + cloud + "' installed in deploy/?)");

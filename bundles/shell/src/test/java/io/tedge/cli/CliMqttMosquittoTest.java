@@ -114,4 +114,41 @@ class CliMqttMosquittoTest {
         }
         assertThat(t.isAlive()).as("tedge mqtt sub stops on an interrupt").isFalse();
     }
+
+    /**
+     * Right after the broker listens, the container's plug-in inventory may not be subscribed yet:
+     * a request nobody hears is gone, so the command asks again. The responder here (Paho, on
+     * mosquitto) ignores the first request, as an inventory that subscribes a moment too late.
+     */
+    @Test
+    void thePluginListIsAskedAgainWhenTheFirstRequestIsNotHeard() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        org.eclipse.paho.client.mqttv3.MqttClient inventory = new org.eclipse.paho.client.mqttv3.MqttClient("tcp://127.0.0.1:" + port,
+                "late-inventory", new org.eclipse.paho.client.mqttv3.persist.MemoryPersistence());
+        inventory.connect();
+        try {
+            java.util.concurrent.ExecutorService answers = java.util.concurrent.Executors.newSingleThreadExecutor();
+            inventory.subscribe("tedge/plugins/list", 1, (topic, m) -> {
+                if (requests.incrementAndGet() < 2) return;
+                String id = new String(m.getPayload(), StandardCharsets.UTF_8);
+                answers.execute(() -> {
+                    try {
+                        inventory.publish("tedge/plugins/list/" + id, ("{\"plugins\":[{\"kind\":\"connector\",\"name\":\"acme\",\"bundle\":"
+                                + "\"com.acme\",\"version\":\"1.0.0\",\"state\":\"ACTIVE\",\"backlog\":0}],\"settled\":true}")
+                                .getBytes(StandardCharsets.UTF_8), 1, false);
+                    } catch (org.eclipse.paho.client.mqttv3.MqttException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            });
+            CliRunner.Result r = cli.run("plugins");
+            assertThat(r.code()).as(r.toString()).isZero();
+            assertThat(r.out()).containsPattern("connector +acme +com.acme +1.0.0 +ACTIVE");
+            assertThat(requests.get()).isGreaterThanOrEqualTo(2);
+            answers.shutdown();
+        } finally {
+            inventory.disconnect();
+            inventory.close();
+        }
+    }
 }
