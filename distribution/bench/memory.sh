@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-/tmp/tedge-memory}
 if [ ! -f target/bench.cp ]; then
-  (cd .. && mvn -q -B -pl distribution -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp \
+  (cd .. && mvn -q -B -pl distribution -am test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath -Dmdep.outputFile=target/bench.cp \
      -Dmdep.includeScope=test >/dev/null)
 fi
 bcp="target/test-classes:$(cat target/bench.cp)"
