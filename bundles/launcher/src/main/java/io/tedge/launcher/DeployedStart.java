@@ -27,7 +27,13 @@ final class DeployedStart {
     /** Starts the bundles of these deploy folders that are not active; returns what it started, or why not, one line each. */
     static List<String> startStopped(BundleContext ctx, List<Path> deployDirs, Consumer<String> warn) {
         List<String> done = new ArrayList<>();
-        for (Bundle b : ctx.getBundles()) {
+        Bundle[] bundles;
+        try {
+            bundles = ctx.getBundles();
+        } catch (IllegalStateException e) {
+            return done; // the framework is stopping already
+        }
+        for (Bundle b : bundles) {
             Path jar = jarOf(b);
             if (jar == null || !deployDirs.contains(jar.getParent())) continue;
             if (b.getHeaders().get(Constants.FRAGMENT_HOST) != null) continue;

@@ -138,7 +138,10 @@ public final class Main {
         fw.getBundleContext().addFrameworkListener(e -> {
             // at the final start level, after FileInstall's first scan: what deploy/ holds runs
             if (e.getType() == FrameworkEvent.STARTED) {
-                DeployedStart.startStopped(fw.getBundleContext(), deploy, frameworkLog::warn);
+                // not in Felix's event thread: a bundle's activation must not wait on the events it would deliver
+                Thread t = new Thread(() -> DeployedStart.startStopped(fw.getBundleContext(), deploy, frameworkLog::warn), "tedge-deploy-start");
+                t.setDaemon(true);
+                t.start();
             }
         });
         fw.start();
