@@ -35,7 +35,8 @@ final class DeployedStart {
         }
         for (Bundle b : bundles) {
             Path jar = jarOf(b);
-            if (jar == null || !deployDirs.contains(jar.getParent())) continue;
+            // a jar taken out while the container was down is FileInstall's to uninstall, not ours to start
+            if (jar == null || !deployDirs.contains(jar.getParent()) || !java.nio.file.Files.exists(jar)) continue;
             if (b.getHeaders().get(Constants.FRAGMENT_HOST) != null) continue;
             int state = b.getState();
             if (state == Bundle.ACTIVE || state == Bundle.STARTING || state == Bundle.UNINSTALLED) continue;

@@ -74,13 +74,16 @@ class DeployedStartTest {
         Path connector = bundleJar(deploy.resolve("vendor-connector.jar"), "com.example.connector", null);
         Path fragment = bundleJar(deploy.resolve("vendor-fragment.jar"), "com.example.fragment", "com.example.connector");
         Path elsewhere = bundleJar(tmp.resolve("other/other.jar"), "com.example.other", null);
+        Path removed = bundleJar(deploy.resolve("removed.jar"), "com.example.removed", null);
 
         // the interrupted first start: installed, never started
         Felix first = framework();
         install(first.getBundleContext(), connector);
         install(first.getBundleContext(), fragment);
         install(first.getBundleContext(), elsewhere);
+        install(first.getBundleContext(), removed);
         stop(first);
+        Files.delete(removed); // taken out while the container was down
 
         Felix second = framework();
         second.start();
@@ -92,6 +95,7 @@ class DeployedStartTest {
         assertThat(lines).isEqualTo(started);
         assertThat(named(ctx, "com.example.connector").getState()).isEqualTo(Bundle.ACTIVE);
         assertThat(named(ctx, "com.example.other").getState()).as("not from deploy/").isNotEqualTo(Bundle.ACTIVE);
+        assertThat(named(ctx, "com.example.removed").getState()).as("its jar is gone").isNotEqualTo(Bundle.ACTIVE);
         assertThat(DeployedStart.startStopped(ctx, List.of(deploy), l -> {})).as("nothing more to do").isEmpty();
         stop(second);
 
