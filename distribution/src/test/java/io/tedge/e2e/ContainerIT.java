@@ -129,6 +129,8 @@ class ContainerIT {
             again.awaitShippedConnectors();
             assertThat(bundleDirs(cache)).isEqualTo(bundles);
         }
+        // FileInstall started deploy/ by itself both times: the launcher had nothing to catch up on
+        assertThat(Files.readString(cfg.resolve("logs/tedge.log"))).doesNotContain("was installed but not started");
     }
 
     @Test

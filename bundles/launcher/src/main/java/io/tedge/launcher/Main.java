@@ -134,16 +134,18 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(fw), "tedged-shutdown"));
         // SIGTERM is a clean stop: the framework stops, then the process exits 0 (not the JVM's 143)
         Signals.onTerm(() -> stopAndExit(fw));
-        List<Path> deploy = DeployedStart.dirs(props.get("felix.fileinstall.dir"));
-        fw.getBundleContext().addFrameworkListener(e -> {
-            // at the final start level, after FileInstall's first scan: what deploy/ holds runs
-            if (e.getType() == FrameworkEvent.STARTED) {
-                // not in Felix's event thread: a bundle's activation must not wait on the events it would deliver
-                Thread t = new Thread(() -> DeployedStart.startStopped(fw.getBundleContext(), deploy, frameworkLog::warn), "tedge-deploy-start");
-                t.setDaemon(true);
-                t.start();
-            }
-        });
+        // deploy/ bundles in the cache that were never started (see DeployedStart), started once the framework is
+        java.util.Set<Long> notStarted = DeployedStart.notStarted(fw.getBundleContext(), DeployedStart.dirs(props.get("felix.fileinstall.dir")));
+        if (!notStarted.isEmpty()) {
+            fw.getBundleContext().addFrameworkListener(e -> {
+                if (e.getType() == FrameworkEvent.STARTED) {
+                    // not in Felix's event thread: a bundle's activation must not wait on the events it would deliver
+                    Thread t = new Thread(() -> DeployedStart.start(fw.getBundleContext(), notStarted, frameworkLog::warn), "tedge-deploy-start");
+                    t.setDaemon(true);
+                    t.start();
+                }
+            });
+        }
         fw.start();
         phase(t0, "framework started");
         FrameworkEvent ev = fw.waitForStop(0);

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -86,17 +87,22 @@ class DeployedStartTest {
         Files.delete(removed); // taken out while the container was down
 
         Felix second = framework();
+        Set<Long> ids = DeployedStart.notStarted(second.getBundleContext(), DeployedStart.dirs(deploy + ", /nonexistent"));
         second.start();
         BundleContext ctx = second.getBundleContext();
         assertThat(named(ctx, "com.example.connector").getState()).as("the framework alone does not start it").isNotEqualTo(Bundle.ACTIVE);
+        // what FileInstall installs during this start is its own to start: not touched
+        Path fresh = bundleJar(deploy.resolve("fresh.jar"), "com.example.fresh", null);
+        install(ctx, fresh);
         List<String> lines = new ArrayList<>();
-        List<String> started = DeployedStart.startStopped(ctx, DeployedStart.dirs(deploy + ", /nonexistent"), lines::add);
+        List<String> started = DeployedStart.start(ctx, ids, lines::add);
         assertThat(started).hasSize(1).first().asString().startsWith("Plug-in com.example.connector from vendor-connector.jar was installed but not started");
         assertThat(lines).isEqualTo(started);
         assertThat(named(ctx, "com.example.connector").getState()).isEqualTo(Bundle.ACTIVE);
         assertThat(named(ctx, "com.example.other").getState()).as("not from deploy/").isNotEqualTo(Bundle.ACTIVE);
         assertThat(named(ctx, "com.example.removed").getState()).as("its jar is gone").isNotEqualTo(Bundle.ACTIVE);
-        assertThat(DeployedStart.startStopped(ctx, List.of(deploy), l -> {})).as("nothing more to do").isEmpty();
+        assertThat(named(ctx, "com.example.fresh").getState()).as("installed during this start").isNotEqualTo(Bundle.ACTIVE);
+        assertThat(DeployedStart.start(ctx, ids, l -> {})).as("nothing more to do").isEmpty();
         stop(second);
 
         // started persistently: the framework starts it by itself from now on
