@@ -52,6 +52,12 @@ class AwsIT {
         try (AwsMqttStandIn cloud = AwsMqttStandIn.start(pki, new LiveTrust())) {
             cloud.registerThing("dev-aws", TestPki.readCertificate(cfg.resolve("device-certs/tedge-certificate.pem")));
             configure(cloud, cfg);
+            // without a container the list is the clouds whose <cloud>.url the jars of bundle/ and deploy/ declare
+            byte[] toml = Files.readAllBytes(cfg.resolve("tedge.toml"));
+            Agent.Result offline = Agent.run(cfg, "connect", "nosuch");
+            assertThat(offline.code()).as(offline.toString()).isEqualTo(1);
+            assertThat(offline.err()).contains("No connector for 'nosuch' is installed. Installed connectors: aws, az, c8y.");
+            assertThat(Files.readAllBytes(cfg.resolve("tedge.toml"))).isEqualTo(toml);
             try (Agent agent = new Agent(cfg, port(cfg)).startAndWait()) {
                 // issue 13 item 4: a cloud that no bundle provides is refused at once, tedge.toml untouched
                 byte[] before = Files.readAllBytes(cfg.resolve("tedge.toml"));

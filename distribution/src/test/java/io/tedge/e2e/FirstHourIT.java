@@ -98,6 +98,7 @@ class FirstHourIT {
             Agent.await("the refusal of a bad exit code", Duration.ofSeconds(30),
                     () -> read(transcript).contains("exit: 'now' is not an exit code. Usage: exit [code]"));
             assertThat(Agent.listening(agent.port)).as("still running after a bad exit").isTrue();
+            assertThat(read(transcript)).as("the message alone, as the README shows it").doesNotContain("IllegalArgumentException");
             int before = read(transcript).length();
             type(keys, "exit 3\n");
             Agent.await("tedged ended", Duration.ofSeconds(60), () -> read(transcript).contains("tedged-rc="));
@@ -199,6 +200,22 @@ class FirstHourIT {
 
     private static String mode(Path p) throws IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    /** A cloud host that does not resolve is named as such, not just echoed (the JDK's message is the bare host name). */
+    @Test
+    void connectingToAnUnknownHostSaysSo() throws Exception {
+        Path cfg = dir.resolve("cfg");
+        new Agent(cfg);
+        assertThat(Agent.run(cfg, "cert", "create", "--device-id", "first-hour").code()).isZero();
+        Path ca = io.tedge.testkit.TestPki.create("first-hour-ca").writeCaPem(dir.resolve("ca.pem"));
+        assertThat(Agent.run(cfg, "config", "set", "c8y.url", "tenant.invalid").code()).isZero();
+        assertThat(Agent.run(cfg, "config", "set", "c8y.root.cert.path", ca.toString()).code()).isZero();
+        try (Agent agent = new Agent(cfg, Agent.mqttPort(cfg)).startAndWait()) {
+            Agent.Result c = agent.tedge("connect", "c8y");
+            assertThat(c.code()).as(c.toString()).isEqualTo(1);
+            assertThat(c.err()).contains("The c8y link did not come up: cannot reach tenant.invalid:8883: unknown host (check c8y.url");
+        }
     }
 
     /** Item 8: a clean stop on SIGTERM exits 0 (the JVM alone exits 143). */

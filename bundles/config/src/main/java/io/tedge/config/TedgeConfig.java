@@ -72,7 +72,7 @@ public final class TedgeConfig {
             return d;
         } catch (TomlException e) {
             throw new ConfigException("Failed to parse " + file + ": " + e.getMessage()
-                    + "\nFix the file (it is TOML), or use `tedge config set` to write it.");
+                    + "\nFix the file by hand (it is TOML; `tedge config` cannot read it either until then).");
         }
     }
 

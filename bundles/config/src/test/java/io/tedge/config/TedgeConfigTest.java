@@ -131,7 +131,15 @@ class TedgeConfigTest {
         assertThatThrownBy(() -> load("\n        <abcde>\n        "))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("Failed to parse " + dir.resolve("tedge.toml") + ": invalid key character '<' at line 2 column 9"
-                        + "\nFix the file (it is TOML), or use `tedge config set` to write it.");
+                        + "\nFix the file by hand (it is TOML; `tedge config` cannot read it either until then).");
+    }
+
+    @Test
+    void invalidTomlNamesALineBreakRatherThanPrintingIt() {
+        assertThatThrownBy(() -> load("[c8y\nurl = \"x\"\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("expected ']', found a line break at line 1 column 5")
+                .hasMessageNotContaining("'\n'");
     }
 
     @Test

@@ -131,7 +131,15 @@ final class ConnectCommand {
             }
         } else {
             if (cloud.equals("c8y") || cloud.equals("az") || ctx.fullRegistry.get().hasTable(cloud)) return;
+            // a connector reads <cloud>.url (ConnectorConfig): the clouds whose url key a jar declares
             installed = new ArrayList<>(List.of("az", "c8y"));
+            for (io.tedge.config.ConfigKeyDef k : ctx.fullRegistry.get().all()) {
+                String key = k.key();
+                if (key.endsWith(".url") && key.indexOf('.') == key.length() - 4) {
+                    String t = key.substring(0, key.length() - 4);
+                    if (!installed.contains(t)) installed.add(t);
+                }
+            }
         }
         Collections.sort(installed);
         throw new CommandFailed("No connector for '" + cloud + "' is installed. Installed connectors: "
@@ -208,7 +216,8 @@ final class ConnectCommand {
         Tedge.requireArgs(a, 0, 0, PLUGINS);
         MqttClient c = MqttCommand.connect(ctx, "tedge-plugins-", true);
         try {
-            List<Map<String, Object>> rows = plugins(c);
+            Map<String, Object> inventory = inventory(c);
+            List<Map<String, Object>> rows = rows(inventory);
             ctx.out.printf("%-10s %-10s %-24s %-16s %-10s %-13s %s%n", "KIND", "NAME", "BUNDLE", "VERSION", "STATE", "LINK", "BACKLOG");
             for (Map<String, Object> p : rows) {
                 long backlog = p.get("backlog") instanceof Number n ? n.longValue() : -1;
@@ -216,6 +225,9 @@ final class ConnectCommand {
                         JsonText.text(p, "bundle", "-"), JsonText.text(p, "version", "-"), JsonText.text(p, "state", "-"),
                         JsonText.text(p, "link", "-"), backlog < 0 ? "-" : Long.toString(backlog)
                                 + (p.containsKey("reason") ? "  " + JsonText.text(p, "reason", "") : ""));
+            }
+            if (Boolean.FALSE.equals(inventory.get("settled"))) {
+                ctx.out.println("deploy/ is still being started: " + JsonText.text(inventory, "settling", "?"));
             }
             return 0;
         } finally {

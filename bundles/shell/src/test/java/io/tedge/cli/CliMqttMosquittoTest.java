@@ -134,7 +134,7 @@ class CliMqttMosquittoTest {
                 answers.execute(() -> {
                     try {
                         inventory.publish("tedge/plugins/list/" + id, ("{\"plugins\":[{\"kind\":\"connector\",\"name\":\"acme\",\"bundle\":"
-                                + "\"com.acme\",\"version\":\"1.0.0\",\"state\":\"ACTIVE\",\"backlog\":0}],\"settled\":true}")
+                                + "\"com.acme\",\"version\":\"1.0.0\",\"state\":\"ACTIVE\",\"backlog\":0}],\"settled\":false,\"settling\":\"com.acme.mapper is RESOLVED\"}")
                                 .getBytes(StandardCharsets.UTF_8), 1, false);
                     } catch (org.eclipse.paho.client.mqttv3.MqttException e) {
                         throw new IllegalStateException(e);
@@ -143,7 +143,8 @@ class CliMqttMosquittoTest {
             });
             CliRunner.Result r = cli.run("plugins");
             assertThat(r.code()).as(r.toString()).isZero();
-            assertThat(r.out()).containsPattern("connector +acme +com.acme +1.0.0 +ACTIVE");
+            assertThat(r.out()).containsPattern("connector +acme +com.acme +1.0.0 +ACTIVE")
+                    .contains("deploy/ is still being started: com.acme.mapper is RESOLVED");
             assertThat(requests.get()).isGreaterThanOrEqualTo(2);
             answers.shutdown();
         } finally {

@@ -241,7 +241,7 @@ final class Link implements CloudClient.Listener, Runnable {
                 || e instanceof java.net.UnknownHostException || e instanceof java.net.ConnectException;
     }
 
-    private String describe(IOException e) {
+    String describe(IOException e) {
         if (e instanceof CloudClient.RefusedException) return e.getMessage();
         if (e instanceof javax.net.ssl.SSLException) {
             Throwable c = e;
@@ -249,7 +249,11 @@ final class Link implements CloudClient.Listener, Runnable {
             return "TLS: " + (c.getMessage() == null ? c.toString() : c.getMessage()) + " (check " + cloud
                     + ".root.cert.path, and that the cloud trusts the device certificate)";
         }
-        if (e instanceof java.net.ConnectException || e instanceof java.net.UnknownHostException
+        if (e instanceof java.net.UnknownHostException) {
+            // its message is the bare host name
+            return "cannot reach " + uri + ": unknown host (check " + cloud + ".url, " + cloud + ".mqtt and the device's DNS)";
+        }
+        if (e instanceof java.net.ConnectException
                 || e instanceof java.net.SocketTimeoutException || e instanceof java.net.NoRouteToHostException) {
             return "cannot reach " + uri + ": " + (e.getMessage() == null ? e.toString() : e.getMessage());
         }

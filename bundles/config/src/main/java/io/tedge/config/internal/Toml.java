@@ -123,7 +123,7 @@ public final class Toml {
     }
 
     private void expect(char c) throws TomlException {
-        if (peek() != c) throw error("expected '" + c + "'" + (pos < s.length() ? ", found '" + s.charAt(pos) + "'" : ", found end of file"));
+        if (peek() != c) throw error("expected '" + c + "'" + (pos < s.length() ? ", found " + shown(s.charAt(pos)) : ", found end of file"));
         pos++;
     }
 
@@ -154,7 +154,7 @@ public final class Toml {
         }
         if (peek() == '\r') pos++;
         if (pos < s.length()) {
-            if (s.charAt(pos) != '\n') throw error("expected a new line after the value, found '" + s.charAt(pos) + "'");
+            if (s.charAt(pos) != '\n') throw error("expected a new line after the value, found " + shown(s.charAt(pos)));
             pos++;
             line++;
         }
@@ -363,5 +363,15 @@ public final class Toml {
             }
         }
         return sb.append('"').toString();
+    }
+
+    /** A character for a message: quoted, a line break or other control character by its name. */
+    static String shown(char c) {
+        return switch (c) {
+            case '\n' -> "a line break";
+            case '\r' -> "a carriage return";
+            case '\t' -> "a tab";
+            default -> c < 0x20 ? String.format("character U+%04X", (int) c) : "'" + c + "'";
+        };
     }
 }

@@ -174,7 +174,7 @@ class TomlTest {
             "[t]\\na.b = 1\\n[t.a]\\nc = 2\\n | duplicate table [t.a] at line 3 | table already defined by dotted keys",
             "[c8y]\\nurl = \"a\"\\n[c8y]\\nx = 1\\n | duplicate table [c8y] at line 3 | duplicate table",
             "[mqtt]\\nport 1883\\n | expected '=', found '1' at line 2 column 6 | missing equals",
-            "[mqtt\\nport = 1\\n | expected ']', found '\\n' at line 1 | unterminated table header",
+            "[mqtt\\nport = 1\\n | expected ']', found a line break at line 1 | unterminated table header",
             "[c8y]\\nurl = \"a\\qb\"\\n | invalid escape '\\q' at line 2 | invalid escape",
             "s = \"\\u12\" | invalid unicode escape at line 1 | short unicode escape",
             "s = \"\"\"multi\\nline\"\"\"\\n | multi-line strings are not supported in tedge.toml at line 1 | multi-line string",

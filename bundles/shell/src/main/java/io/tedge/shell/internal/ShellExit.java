@@ -49,7 +49,14 @@ public class ShellExit implements CommandSessionListener, Function {
 
     @Override
     public Object execute(CommandSession session, List<Object> arguments) throws Exception {
-        int code = code(arguments);
+        int code;
+        try {
+            code = code(arguments);
+        } catch (IllegalArgumentException e) {
+            // the message alone: Gogo would print the exception's class name in front of it
+            session.getConsole().println(e.getMessage());
+            return null;
+        }
         System.setProperty(EXIT_CODE, Integer.toString(code));
         Object shell = shell();
         if (shell != null) {
