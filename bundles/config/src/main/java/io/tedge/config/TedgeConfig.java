@@ -295,8 +295,21 @@ public final class TedgeConfig {
         modify(dir, doc -> doc.put(d.table(), d.field(), new Toml.Value(typed, 0)));
     }
 
-    /** Removes one key from the file. */
+    /**
+     * Removes one key from the file; also one that no installed bundle declares but the file
+     * holds (e.g. left by a connector whose jar was removed), so that it can be cleaned up
+     * without editing the file by hand.
+     */
     public static void unset(Path dir, ConfigRegistry registry, String key) throws ConfigException {
+        if (registry.find(key) == null && key.matches("[a-z0-9_]+(\\.[a-z0-9_]+)+")) {
+            int dot = key.indexOf('.');
+            String table = key.substring(0, dot);
+            String field = key.substring(dot + 1).replace('.', '_');
+            if (!field.equals("connect") && load(dir, registry).raw(table, field) != null) {
+                modify(dir, doc -> doc.remove(table, field));
+                return;
+            }
+        }
         ConfigKeyDef d = checkWritable(registry, key);
         modify(dir, doc -> doc.remove(d.table(), d.field()));
     }

@@ -63,6 +63,12 @@ class ConfigCliTest {
         // still not writable: nothing declares its type
         assertError(cli.run("config", "set", "acme.url", "x"), "Invalid key `acme.url'. See `tedge config list --doc` for a list of valid keys.");
         assertThat(cli.run("config", "get", "acme.nothing").code()).isEqualTo(1);
+        // but it can be removed without editing the file; a key the file does not hold is still refused
+        assertThat(cli.run("config", "unset", "acme.root.cert.path").code()).isZero();
+        assertThat(java.nio.file.Files.readString(toml())).doesNotContain("root_cert_path").contains("url = \"acme.example.com\"")
+                .contains("connect = \"true\"");
+        assertError(cli.run("config", "unset", "acme.nothing"), "Invalid key `acme.nothing'. See `tedge config list --doc` for a list of valid keys.");
+        assertError(cli.run("config", "unset", "acme.connect"), "Invalid key `acme.connect'. See `tedge config list --doc` for a list of valid keys.");
     }
 
     // ------------------------------------------------------------------ get / set / unset
