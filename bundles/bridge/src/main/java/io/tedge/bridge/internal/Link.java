@@ -241,7 +241,7 @@ final class Link implements CloudClient.Listener, Runnable {
                 || e instanceof java.net.UnknownHostException || e instanceof java.net.ConnectException;
     }
 
-    String describe(IOException e) {
+    private String describe(IOException e) {
         if (e instanceof CloudClient.RefusedException) return e.getMessage();
         if (e instanceof javax.net.ssl.SSLException) {
             Throwable c = e;
