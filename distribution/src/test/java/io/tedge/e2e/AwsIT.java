@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -173,6 +178,82 @@ class AwsIT {
                 assertThat(c.err()).contains("The aws link did not come up: TLS");
                 assertThat(cloud.awaitConnectAttempt(a -> a.returnCode() == -1, T).reason()).startsWith("TLS");
                 assertThat(cloud.connectCount()).isZero();
+            }
+        }
+    }
+
+    /**
+     * Two versions of one plug-in side by side in deploy/ (tedge-aws.jar and a tedge-aws-1.0.1.jar):
+     * the one that came first stays in use, the other waits and says so on tedge/errors, and each
+     * message reaches the cloud once, not once per copy; taking the waiting one out leaves the link up.
+     */
+    @Test
+    void aSecondVersionOfAPluginWaitsAndEachMessageReachesTheCloudOnce() throws Exception {
+        Path cfg = dir.resolve("cfg");
+        Path vendor = Files.createDirectories(cfg.resolve("deploy")); // watched when it exists at start
+        new Agent(cfg);
+        ok(Agent.run(cfg, "cert", "create", "--device-id", "dev-twice"));
+        try (AwsMqttStandIn cloud = AwsMqttStandIn.start(pki, new LiveTrust())) {
+            cloud.registerThing("dev-twice", TestPki.readCertificate(cfg.resolve("device-certs/tedge-certificate.pem")));
+            configure(cloud, cfg);
+            try (Agent agent = new Agent(cfg, port(cfg)).startAndWait();
+                    Local app = new Local(agent.port, "twice-app").subscribe("tedge/errors")) {
+                ok(agent.tedge("connect", "aws"));
+                Path copy = vendor.resolve("tedge-aws-1.0.1.jar");
+                Path tmp = dir.resolve("tedge-aws-1.0.1.jar");
+                withVersion(Agent.HOME.resolve("deploy/tedge-aws.jar"), "1.0.1", tmp);
+                Files.move(tmp, copy);
+                String first = app.await("tedge/errors Two ", 60);
+                String second = app.await("tedge/errors Two ", 60);
+                assertThat(List.of(first, second)).containsExactlyInAnyOrder(
+                        "tedge/errors Two connectors for 'aws' are installed: io.tedge.aws 1.0.0 (tedge-aws.jar) is used, io.tedge.aws 1.0.1 "
+                                + "(tedge-aws-1.0.1.jar) waits until that one is taken out. Take one of the two jars out of deploy/.",
+                        "tedge/errors Two mappers named 'aws' are installed: io.tedge.aws 1.0.0 (tedge-aws.jar) runs, io.tedge.aws 1.0.1 "
+                                + "(tedge-aws-1.0.1.jar) waits until that one is taken out. Take one of the two jars out of deploy/.");
+                assertThat(ok(agent.tedge("plugins")).out()).containsPattern("mapper +aws +io.tedge.aws +1\\.0\\.1 ");
+
+                for (int i = 1; i <= 3; i++) ok(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements", "{\"n\": " + i + "}"));
+                ok(agent.tedge("mqtt", "pub", "-q", "1", "aws/td/raw", "r1"));
+                cloud.awaitReceived(r -> r.topic().equals("thinedge/dev-twice/td/measurements") && r.text().startsWith("{\"n\":3,"), T);
+                await(cloud, "thinedge/dev-twice/td/raw", T);
+                // a marker after them, through the mapper as well: a second mapper would have sent its copies first
+                ok(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements", "{\"marker\": 1}"));
+                cloud.awaitReceived(r -> r.topic().equals("thinedge/dev-twice/td/measurements") && r.text().startsWith("{\"marker\":1,"), T);
+                assertThat(cloud.receivedOn("thinedge/dev-twice/td/measurements")).hasSize(4);
+                assertThat(cloud.receivedOn("thinedge/dev-twice/td/raw")).containsExactly("r1");
+
+                // the waiting copy taken out: the first stays in use, the link stays up
+                Files.delete(copy);
+                Agent.await("the copy uninstalled", T, () -> {
+                    try {
+                        return !agent.tedge("plugins").out().contains("1.0.1");
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+                ok(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements", "{\"after\": 1}"));
+                cloud.awaitReceived(r -> r.topic().equals("thinedge/dev-twice/td/measurements") && r.text().startsWith("{\"after\":1,"), T);
+                assertThat(agent.tedge("status").out()).containsPattern("aws +up ");
+                assertThat(cloud.connectCount()).isEqualTo(1);
+            }
+        }
+    }
+
+    /** A copy of a bundle jar with another Bundle-Version. */
+    static void withVersion(Path jar, String version, Path to) throws Exception {
+        try (JarFile in = new JarFile(jar.toFile())) {
+            Manifest mf = new Manifest(in.getManifest());
+            mf.getMainAttributes().putValue("Bundle-Version", version);
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(to), mf)) {
+                for (java.util.Enumeration<JarEntry> e = in.entries(); e.hasMoreElements();) {
+                    JarEntry entry = e.nextElement();
+                    if (entry.getName().equals("META-INF/MANIFEST.MF")) continue;
+                    out.putNextEntry(new JarEntry(entry.getName()));
+                    try (var is = in.getInputStream(entry)) {
+                        is.transferTo(out);
+                    }
+                    out.closeEntry();
+                }
             }
         }
     }

@@ -2,6 +2,7 @@ package io.tedge.bridge.internal;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
@@ -56,7 +57,10 @@ public class BridgeRuntime implements ConfigurationListener {
     private final BundleContext ctx;
     private final Bus bus;
     private final TedgeConfigService config;
+    /** The connector in use per cloud. */
     private final Map<String, CloudConnector> connectors = new ConcurrentHashMap<>();
+    /** Per cloud, every connector installed, the one in use first (the first to come); guarded by itself. */
+    private final Map<String, List<CloudConnector>> offers = new HashMap<>();
     private final Map<String, Running> links = new HashMap<>();
     private final Map<String, ServiceRegistration<CloudConnected>> connected = new HashMap<>();
     private final Map<String, String> lastProblem = new HashMap<>();
@@ -101,17 +105,70 @@ public class BridgeRuntime implements ConfigurationListener {
             LOG.warn("A CloudConnector without the service property {} is ignored: {}", CloudConnector.CLOUD, c.getClass().getName());
             return;
         }
-        connectors.put(cloud.toString(), c);
+        String name = cloud.toString();
+        List<CloudConnector> same;
+        synchronized (offers) {
+            List<CloudConnector> all = offers.computeIfAbsent(name, k -> new ArrayList<>());
+            all.add(c);
+            same = List.copyOf(all);
+        }
+        if (same.size() > 1) {
+            // two versions of one plug-in side by side in deploy/: one link, or every message twice
+            String err = "Two connectors for '" + name + "' are installed: " + origin(same.get(0)) + " is used, " + origin(c)
+                    + " waits until that one is taken out. Take one of the two jars out of deploy/.";
+            LOG.warn("{}", err);
+            try {
+                bus.publish("tedge/errors", err.getBytes(java.nio.charset.StandardCharsets.UTF_8), 1, false);
+            } catch (Bus.BusException e) {
+                LOG.warn("Could not publish on tedge/errors: {}", e.getMessage());
+            }
+            return;
+        }
+        connectors.put(name, c);
         LOG.info("Connector for '{}' available", cloud);
         reconcileLater();
     }
 
     void removeConnector(CloudConnector c, Map<String, Object> props) {
         Object cloud = props.get(CloudConnector.CLOUD);
-        if (cloud != null && connectors.remove(cloud.toString(), c)) {
-            LOG.info("Connector for '{}' gone", cloud);
-            reconcileLater();
+        if (cloud == null) return;
+        String name = cloud.toString();
+        CloudConnector next = null;
+        synchronized (offers) {
+            List<CloudConnector> all = offers.get(name);
+            int i = all == null ? -1 : indexOf(all, c);
+            if (i < 0) return;
+            all.remove(i);
+            if (all.isEmpty()) offers.remove(name);
+            if (i > 0) {
+                LOG.info("The second connector for '{}' ({}) is gone; {} stays in use", name, origin(c), origin(all.get(0)));
+                return;
+            }
+            if (!all.isEmpty()) next = all.get(0);
         }
+        if (next != null) {
+            connectors.put(name, next);
+            LOG.warn("Connector for '{}' from {} gone: {} takes over", name, origin(c), origin(next));
+        } else {
+            connectors.remove(name, c);
+            LOG.info("Connector for '{}' gone", cloud);
+        }
+        reconcileLater();
+    }
+
+    private static int indexOf(List<?> l, Object o) {
+        for (int i = 0; i < l.size(); i++) {
+            if (l.get(i) == o) return i;
+        }
+        return -1;
+    }
+
+    /** The bundle a service comes from, as a user finds it in deploy/: name, version and file. */
+    static String origin(Object service) {
+        org.osgi.framework.Bundle b = org.osgi.framework.FrameworkUtil.getBundle(service.getClass());
+        if (b == null) return service.getClass().getName();
+        String loc = b.getLocation();
+        return b.getSymbolicName() + " " + b.getVersion() + " (" + loc.substring(loc.lastIndexOf('/') + 1) + ")";
     }
 
     @Override

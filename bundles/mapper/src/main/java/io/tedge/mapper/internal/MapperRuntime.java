@@ -3,6 +3,8 @@ package io.tedge.mapper.internal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,6 +46,8 @@ public class MapperRuntime {
 
     private final Bus bus;
     private final Map<Mapper, Worker> workers = new ConcurrentHashMap<>();
+    /** Per name, every mapper installed, the one that runs first (the first to come); guarded by itself. */
+    private final Map<String, List<Mapper>> byName = new HashMap<>();
     private volatile boolean active = true;
 
     @Activate
@@ -77,26 +81,81 @@ public class MapperRuntime {
             LOG.warn("A Mapper without the service property {} is ignored: {}", Mapper.NAME, m.getClass().getName());
             return;
         }
-        if (!active) return;
-        Worker w = new Worker(name.toString(), m);
+        String n = name.toString();
+        String err;
+        synchronized (byName) {
+            if (!active) return;
+            List<Mapper> same = byName.computeIfAbsent(n, k -> new ArrayList<>());
+            same.add(m);
+            if (same.size() == 1) {
+                start(n, m);
+                return;
+            }
+            // two versions of one plug-in side by side in deploy/: one mapper, or every message mapped twice
+            err = "Two mappers named '" + n + "' are installed: " + origin(same.get(0)) + " runs, " + origin(m)
+                    + " waits until that one is taken out. Take one of the two jars out of deploy/.";
+        }
+        LOG.warn("{}", err);
+        try {
+            bus.publish(ERRORS, err.getBytes(StandardCharsets.UTF_8), 1, false);
+        } catch (Bus.BusException e) {
+            LOG.warn("Could not publish on {}: {}", ERRORS, e.getMessage());
+        }
+    }
+
+    void removeMapper(Mapper m, Map<String, Object> props) {
+        Object name = props.get(Mapper.NAME);
+        if (name == null) return;
+        String n = name.toString();
+        synchronized (byName) {
+            List<Mapper> same = byName.get(n);
+            int i = -1;
+            for (int k = 0; same != null && k < same.size(); k++) {
+                if (same.get(k) == m) i = k;
+            }
+            if (i < 0) return;
+            same.remove(i);
+            if (same.isEmpty()) byName.remove(n);
+            if (i > 0) {
+                LOG.info("The second mapper named '{}' ({}) is gone; {} runs on", n, origin(m), origin(same.get(0)));
+                return;
+            }
+            Worker w = workers.remove(m);
+            if (w != null) {
+                w.stop();
+                LOG.info("Mapper '{}' stopped", w.name);
+            }
+            if (!same.isEmpty() && active) {
+                // it goes on from the first one's last commit: its consumer has the same name
+                LOG.warn("Mapper '{}' from {} takes over from {}", n, origin(same.get(0)), origin(m));
+                start(n, same.get(0));
+            }
+        }
+    }
+
+    private void start(String name, Mapper m) {
+        Worker w = new Worker(name, m);
         workers.put(m, w);
         w.start();
         LOG.info("Mapper '{}' started on {}", name, m.inputs());
     }
 
-    void removeMapper(Mapper m) {
-        Worker w = workers.remove(m);
-        if (w != null) {
-            w.stop();
-            LOG.info("Mapper '{}' stopped", w.name);
-        }
+    /** The bundle a service comes from, as a user finds it in deploy/: name, version and file. */
+    static String origin(Object service) {
+        org.osgi.framework.Bundle b = org.osgi.framework.FrameworkUtil.getBundle(service.getClass());
+        if (b == null) return service.getClass().getName();
+        String loc = b.getLocation();
+        return b.getSymbolicName() + " " + b.getVersion() + " (" + loc.substring(loc.lastIndexOf('/') + 1) + ")";
     }
 
     @Deactivate
     void deactivate() {
-        active = false;
-        for (Worker w : workers.values()) w.stop();
-        workers.clear();
+        synchronized (byName) {
+            active = false;
+            for (Worker w : workers.values()) w.stop();
+            workers.clear();
+            byName.clear();
+        }
     }
 
     /** Runs one mapper. */

@@ -20,7 +20,10 @@ import io.tedge.api.BusMessage;
 import io.tedge.api.Mapper;
 import io.tedge.mapper.thinedge.Reconciler;
 
-/** The runtime's health of each mapper, its reconcile call, and the health a killed container left up. */
+/**
+ * The runtime's health of each mapper, its reconcile call, the health a killed container left up,
+ * and one mapper per name when two versions of a plug-in are installed.
+ */
 class MapperRuntimeTest {
     @TempDir
     Path dir;
@@ -89,7 +92,7 @@ class MapperRuntimeTest {
         long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (seen.stream().filter(m -> m.topic().equals("tedge/health/tedge-mapper-echo")).count() == ups && System.nanoTime() < end) Thread.sleep(10);
         assertThat(seen.stream().filter(m -> m.topic().equals("tedge/health/tedge-mapper-echo")).count()).isGreaterThan(ups);
-        runtime.removeMapper(echo);
+        runtime.removeMapper(echo, Map.of(Mapper.NAME, "echo"));
         assertThat(bus.broker.retained("tedge/health/tedge-mapper-echo").text()).contains("\"status\":\"down\"");
         assertThat(echo.reconciles.get()).isEqualTo(1);
         runtime.deactivate();
@@ -115,6 +118,48 @@ class MapperRuntimeTest {
         MapperRuntime runtime = new MapperRuntime(bus);
         assertThat(bus.broker.retained("tedge/health/tedge-mapper-gone").text()).startsWith("{\"pid\":999999,\"status\":\"down\",\"time\":");
         assertThat(bus.broker.retained("tedge/health/other-service").text()).contains("\"up\"");
+        runtime.deactivate();
+    }
+
+    private List<String> outs() {
+        return seen.stream().filter(m -> m.topic().equals("tedge/out")).map(BusMessage::text).toList();
+    }
+
+    private void publishIn(String... texts) throws Exception {
+        for (String t : texts) bus.publish("tedge/in", t.getBytes(StandardCharsets.UTF_8), 1, false);
+    }
+
+    @Test
+    void aSecondMapperOfTheSameNameWaitsAndTakesOverWhereTheFirstLeftOff() throws Exception {
+        MapperRuntime runtime = new MapperRuntime(bus);
+        Echo first = new Echo();
+        Echo second = new Echo();
+        runtime.addMapper(first, Map.of(Mapper.NAME, "echo"));
+        runtime.addMapper(second, Map.of(Mapper.NAME, "echo"));
+        assertThat(await(m -> m.topic().equals(MapperRuntime.ERRORS)).text()).startsWith("Two mappers named 'echo' are installed: ")
+                .contains(" runs, ").endsWith(" waits until that one is taken out. Take one of the two jars out of deploy/.");
+        publishIn("a0", "a1", "a2", "a3", "a4");
+        await(m -> m.topic().equals("tedge/out") && m.text().equals("a4"));
+        // each message mapped once, by the first
+        assertThat(outs()).containsExactly("a0", "a1", "a2", "a3", "a4");
+        assertThat(second.mapped.get()).isZero();
+
+        // the first taken out: the second goes on from where the first committed
+        runtime.removeMapper(first, Map.of(Mapper.NAME, "echo"));
+        publishIn("b0", "b1");
+        await(m -> m.topic().equals("tedge/out") && m.text().equals("b1"));
+        assertThat(outs()).containsExactly("a0", "a1", "a2", "a3", "a4", "b0", "b1");
+        assertThat(second.mapped.get()).isEqualTo(2);
+
+        // a third waits; taking the waiting one out leaves the running one alone
+        Echo third = new Echo();
+        runtime.addMapper(third, Map.of(Mapper.NAME, "echo"));
+        runtime.removeMapper(third, Map.of(Mapper.NAME, "echo"));
+        publishIn("c0");
+        await(m -> m.topic().equals("tedge/out") && m.text().equals("c0"));
+        assertThat(outs()).containsExactly("a0", "a1", "a2", "a3", "a4", "b0", "b1", "c0");
+        assertThat(third.mapped.get()).isZero();
+        assertThat(second.mapped.get()).isEqualTo(3);
         runtime.deactivate();
     }
 }
