@@ -23,6 +23,8 @@ if [ -z "$pid" ]; then echo "no connected container found (see $out.bench)"; wai
 {
   grep -E "VmRSS|RssAnon|RssFile|Threads" /proc/$pid/status
   jcmd $pid GC.heap_info
+  echo "heap by class (live objects, after a full collection):"
+  jcmd $pid GC.class_histogram | sed -n '1,28p'
   jcmd $pid VM.native_memory summary 2>&1 | grep -E "Total|^-" || true
   echo "threads by name:"
   jcmd $pid Thread.print | grep '^"' | sed 's/" .*//; s/[0-9]*$//' | sort | uniq -c | sort -rn

@@ -32,6 +32,12 @@ import io.tedge.testkit.TestPki;
  * (mosquitto's bridge queue holds 1000 messages by default and drops the rest of a burst).
  *
  * <pre>java -cp ... io.tedge.bench.BridgeThroughput DIST_HOME MESSAGES ROUNDS</pre>
+ *
+ * Also prints the CPU time per message of the container and of mosquitto. Options:
+ * {@code -Dbench.inflight=N} sets {@code bridge.inflight}; {@code -Dbench.mosquitto.keepall=true}
+ * adds {@code max_queued_messages 0} to mosquitto's configuration (no limit: it drops nothing);
+ * {@code -Dbench.warmup=N} sends N messages through each before the measured rounds (default
+ * min(MESSAGES, 2000); the JVM compiles the hot paths only after some tens of thousands).
  */
 public final class BridgeThroughput {
     private BridgeThroughput() {
@@ -67,6 +73,17 @@ public final class BridgeThroughput {
         throw new IllegalStateException("nothing on port " + port);
     }
 
+    /** CPU time (user + system) of a process so far, in ms, from /proc/PID/stat (100 ticks a second). */
+    static long cpuMillis(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
     /** Publishes n QoS 1 messages with a window of 100 and waits until the stand-in has them all; msg/s. */
     static double load(C8yMqttStandIn cloud, int port, int n, String tag) throws Exception {
         String prefix = "200,c8y_Counter," + tag + ",";
@@ -98,12 +115,12 @@ public final class BridgeThroughput {
         java.util.Set<String> seen = new java.util.HashSet<>();
         int scanned = 0;
         while (got < n && System.nanoTime() - lastChange < TimeUnit.SECONDS.toNanos(5)) {
-            List<C8yMqttStandIn.SmartRestLine> lines = cloud.smartRestLines();
-            for (int i = scanned; i < lines.size(); i++) {
-                String line = lines.get(i).line();
-                if (line.startsWith(prefix)) seen.add(line);
+            // only what is new: a copy of every line so far, every 5 ms, took more CPU with each round
+            List<C8yMqttStandIn.SmartRestLine> lines = cloud.smartRestLines(scanned);
+            for (C8yMqttStandIn.SmartRestLine line : lines) {
+                if (line.line().startsWith(prefix)) seen.add(line.line());
             }
-            scanned = lines.size();
+            scanned += lines.size();
             long now = seen.size();
             if (now != got) {
                 got = now;
@@ -136,7 +153,8 @@ public final class BridgeThroughput {
             String tedge = home.resolve("bin/tedge").toString();
             Map<String, String> env = Map.of("C8YPASS", "pw");
             for (String[] kv : new String[][] {{"mqtt.port", Integer.toString(port)}, {"c8y.url", "localhost"}, {"c8y.mqtt", cloud.hostPort()},
-                    {"c8y.http", rest.hostPort()}, {"c8y.root.cert.path", ca.toString()}}) {
+                    {"c8y.http", rest.hostPort()}, {"c8y.root.cert.path", ca.toString()},
+                    {"bridge.inflight", System.getProperty("bench.inflight", "100")}}) {
                 run(List.of(tedge, "--config-dir", cfg.toString(), "config", "set", kv[0], kv[1]), env);
             }
             run(List.of(tedge, "--config-dir", cfg.toString(), "cert", "create", "--device-id", "dev-bench"), env);
@@ -158,37 +176,67 @@ public final class BridgeThroughput {
                     "try_private false", "start_type automatic", "cleansession false", "notifications false", "bridge_attempt_unsubscribe false"));
             for (String t : List.of("s/us", "t/us", "q/us", "c/us", "s/uat", "measurement/measurements/create")) conf.add("topic " + t + " out 1 c8y/ \"\"");
             for (String t : List.of("s/ds", "s/dat", "s/e")) conf.add("topic " + t + " in 1 c8y/ \"\"");
+            // -Dbench.mosquitto.keepall=true: mosquitto told to queue without limit, so that it loses nothing either
+            if (Boolean.getBoolean("bench.mosquitto.keepall")) conf.add(1, "max_queued_messages 0");
             Files.write(dir.resolve("mosquitto.conf"), conf);
 
             List<Double> ours = new ArrayList<>();
             List<Double> theirs = new ArrayList<>();
-            load(cloud, port, Math.min(n, 2000), "warm-ours");
+            double theirsCpu = 0;
+            int warm = Integer.getInteger("bench.warmup", Math.min(n, 2000));
+            load(cloud, port, warm, "warm-ours");
+            // ours, mosquitto, ours again: this JVM (publisher and stand-in, about a core) gets faster as it
+            // runs, so whichever went second had a faster load generator; half of ours now runs after mosquitto
+            long cpu0 = cpuMillis(agent.pid());
             for (int r = 0; r < rounds; r++) {
                 ours.add(load(cloud, port, n, "ours" + r));
             }
-            agent.destroy();
-            agent.waitFor(20, TimeUnit.SECONDS);
+            long oursCpuMs = cpuMillis(agent.pid()) - cpu0;
+            run(List.of(tedge, "--config-dir", cfg.toString(), "disconnect", "c8y"), env);
             cloud.awaitDisconnected("dev-bench", Duration.ofSeconds(30));
             Process mosquitto = new ProcessBuilder(Mosquitto.binary().toString(), "-c", dir.resolve("mosquitto.conf").toString()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
             try {
                 awaitPort(mport);
                 cloud.awaitConnected("dev-bench", Duration.ofSeconds(30));
-                load(cloud, mport, Math.min(n, 2000), "warm-mosquitto");
+                load(cloud, mport, warm, "warm-mosquitto");
+                long mcpu0 = cpuMillis(mosquitto.pid());
                 for (int r = 0; r < rounds; r++) {
                     theirs.add(load(cloud, mport, n, "mosquitto" + r));
                 }
+                theirsCpu = (cpuMillis(mosquitto.pid()) - mcpu0) * 1000.0 / ((double) n * rounds);
             } finally {
                 mosquitto.destroy();
                 mosquitto.waitFor(10, TimeUnit.SECONDS);
             }
+            cloud.awaitDisconnected("dev-bench", Duration.ofSeconds(30));
+            run(List.of(tedge, "--config-dir", cfg.toString(), "connect", "c8y"), env);
+            cpu0 = cpuMillis(agent.pid());
+            for (int r = 0; r < rounds; r++) {
+                ours.add(load(cloud, port, n, "ours" + (rounds + r)));
+            }
+            oursCpuMs += cpuMillis(agent.pid()) - cpu0;
+            double oursCpu = oursCpuMs * 1000.0 / (2.0 * n * rounds);
+            agent.destroy();
+            agent.waitFor(20, TimeUnit.SECONDS);
+            String oursInOrder = fmt(ours.subList(0, rounds)) + " then " + fmt(ours.subList(rounds, ours.size()));
             ours.sort(null);
             theirs.sort(null);
-            double o = ours.get(ours.size() / 2);
-            double m = theirs.get(theirs.size() / 2);
-            System.out.printf("QoS 1 local -> c8y stand-in (TLS), %d msgs x %d rounds: tedge bridge median %.0f msg/s %s lost %d, mosquitto bridge median %.0f msg/s %s lost %d, ratio %.2f%n",
-                    n, rounds, o, fmt(ours), LOST.getOrDefault("ours", 0L), m, fmt(theirs), LOST.getOrDefault("mosquitto", 0L), o / m);
+            double o = median(ours);
+            double m = median(theirs);
+            System.out.printf("QoS 1 local -> c8y stand-in (TLS), %d msgs x %d rounds (tedge: %d before and %d after mosquitto's): tedge bridge median %.0f msg/s %s lost %d, mosquitto bridge median %.0f msg/s %s lost %d, ratio %.2f%n",
+                    n, rounds, rounds, rounds, o, oursInOrder, LOST.getOrDefault("ours", 0L), m, fmt(theirs), LOST.getOrDefault("mosquitto", 0L), o / m);
+            // the cost on the gateway: CPU of the whole container (broker, journal, bridge, TLS) and of mosquitto
+            // (broker and bridge) per message offered, over the measured rounds
+            System.out.printf("CPU per message: tedge container %.1f us, mosquitto %.1f us (of which it dropped %d)%n", oursCpu, theirsCpu,
+                    LOST.getOrDefault("mosquitto", 0L));
         }
+    }
+
+    /** The median of a sorted list (the mean of the middle two for an even size). */
+    static double median(List<Double> sorted) {
+        int k = sorted.size();
+        return k % 2 == 1 ? sorted.get(k / 2) : (sorted.get(k / 2 - 1) + sorted.get(k / 2)) / 2;
     }
 
     private static String fmt(List<Double> l) {

@@ -183,6 +183,13 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
         }
     }
 
+    /** The SmartREST lines received after the first {@code from}, oldest first (a poller's cheap read). */
+    public List<SmartRestLine> smartRestLines(int from) {
+        synchronized (lock) {
+            return from >= lines.size() ? List.of() : List.copyOf(lines.subList(from, lines.size()));
+        }
+    }
+
     /** Every valid JSON object received on a JSON-via-MQTT topic, oldest first. */
     public List<JsonMessage> jsonMessages() {
         synchronized (lock) {
