@@ -210,7 +210,10 @@ class AwsIT {
                                 + "(tedge-aws-1.0.1.jar) waits until that one is taken out. Take one of the two jars out of deploy/.",
                         "tedge/errors Two mappers named 'aws' are installed: io.tedge.aws 1.0.0 (tedge-aws.jar) runs, io.tedge.aws 1.0.1 "
                                 + "(tedge-aws-1.0.1.jar) waits until that one is taken out. Take one of the two jars out of deploy/.");
-                assertThat(ok(agent.tedge("plugins")).out()).containsPattern("mapper +aws +io.tedge.aws +1\\.0\\.1 ");
+                assertThat(ok(agent.tedge("plugins")).out()).containsPattern("connector +aws +io.tedge.aws +1\\.0\\.0 +ACTIVE +up ")
+                        .containsPattern("connector +aws +io.tedge.aws +1\\.0\\.1 +WAITING +- +-")
+                        .containsPattern("mapper +aws +io.tedge.aws +1\\.0\\.0 +ACTIVE ")
+                        .containsPattern("mapper +aws +io.tedge.aws +1\\.0\\.1 +WAITING ");
 
                 for (int i = 1; i <= 3; i++) ok(agent.tedge("mqtt", "pub", "-q", "1", "tedge/measurements", "{\"n\": " + i + "}"));
                 ok(agent.tedge("mqtt", "pub", "-q", "1", "aws/td/raw", "r1"));

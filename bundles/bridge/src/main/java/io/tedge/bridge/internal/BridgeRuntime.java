@@ -59,8 +59,12 @@ public class BridgeRuntime implements ConfigurationListener {
     private final TedgeConfigService config;
     /** The connector in use per cloud. */
     private final Map<String, CloudConnector> connectors = new ConcurrentHashMap<>();
-    /** Per cloud, every connector installed, the one in use first (the first to come); guarded by itself. */
-    private final Map<String, List<CloudConnector>> offers = new HashMap<>();
+    /** A connector service and its service id. */
+    private record Offer(CloudConnector connector, long id) {
+    }
+
+    /** Per cloud, every connector installed, the one in use (the lowest service id) first; guarded by itself. */
+    private final Map<String, List<Offer>> offers = new HashMap<>();
     private final Map<String, Running> links = new HashMap<>();
     private final Map<String, ServiceRegistration<CloudConnected>> connected = new HashMap<>();
     private final Map<String, String> lastProblem = new HashMap<>();
@@ -106,23 +110,27 @@ public class BridgeRuntime implements ConfigurationListener {
             return;
         }
         String name = cloud.toString();
-        List<CloudConnector> same;
+        List<Offer> same;
+        CloudConnector before;
         synchronized (offers) {
-            List<CloudConnector> all = offers.computeIfAbsent(name, k -> new ArrayList<>());
-            all.add(c);
+            List<Offer> all = offers.computeIfAbsent(name, k -> new ArrayList<>());
+            before = all.isEmpty() ? null : all.get(0).connector();
+            all.add(new Offer(c, serviceId(props)));
+            all.sort(java.util.Comparator.comparingLong(Offer::id));
             same = List.copyOf(all);
         }
+        CloudConnector used = same.get(0).connector();
         if (same.size() > 1) {
             // two versions of one plug-in side by side in deploy/: one link, or every message twice
-            String err = "Two connectors for '" + name + "' are installed: " + origin(same.get(0)) + " is used, " + origin(c)
-                    + " waits until that one is taken out. Take one of the two jars out of deploy/.";
+            String err = "Two connectors for '" + name + "' are installed: " + origin(used) + " is used, "
+                    + origin(used == c ? before : c) + " waits until that one is taken out. Take one of the two jars out of deploy/.";
             LOG.warn("{}", err);
             try {
                 bus.publish("tedge/errors", err.getBytes(java.nio.charset.StandardCharsets.UTF_8), 1, false);
             } catch (Bus.BusException e) {
                 LOG.warn("Could not publish on tedge/errors: {}", e.getMessage());
             }
-            return;
+            if (used != c) return;
         }
         connectors.put(name, c);
         LOG.info("Connector for '{}' available", cloud);
@@ -135,16 +143,16 @@ public class BridgeRuntime implements ConfigurationListener {
         String name = cloud.toString();
         CloudConnector next = null;
         synchronized (offers) {
-            List<CloudConnector> all = offers.get(name);
+            List<Offer> all = offers.get(name);
             int i = all == null ? -1 : indexOf(all, c);
             if (i < 0) return;
             all.remove(i);
             if (all.isEmpty()) offers.remove(name);
             if (i > 0) {
-                LOG.info("The second connector for '{}' ({}) is gone; {} stays in use", name, origin(c), origin(all.get(0)));
+                LOG.info("The second connector for '{}' ({}) is gone; {} stays in use", name, origin(c), origin(all.get(0).connector()));
                 return;
             }
-            if (!all.isEmpty()) next = all.get(0);
+            if (!all.isEmpty()) next = all.get(0).connector();
         }
         if (next != null) {
             connectors.put(name, next);
@@ -156,9 +164,17 @@ public class BridgeRuntime implements ConfigurationListener {
         reconcileLater();
     }
 
-    private static int indexOf(List<?> l, Object o) {
+    /**
+     * The service id: of two connectors for one cloud, the one registered first (the lower id) is
+     * used, as {@code tedge plugins} shows it; one without (a test) comes after those with one.
+     */
+    static long serviceId(Map<String, Object> props) {
+        return props.get(org.osgi.framework.Constants.SERVICE_ID) instanceof Long id ? id : Long.MAX_VALUE;
+    }
+
+    private static int indexOf(List<Offer> l, CloudConnector c) {
         for (int i = 0; i < l.size(); i++) {
-            if (l.get(i) == o) return i;
+            if (l.get(i).connector() == c) return i;
         }
         return -1;
     }

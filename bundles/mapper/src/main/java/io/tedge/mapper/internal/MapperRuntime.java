@@ -46,8 +46,12 @@ public class MapperRuntime {
 
     private final Bus bus;
     private final Map<Mapper, Worker> workers = new ConcurrentHashMap<>();
-    /** Per name, every mapper installed, the one that runs first (the first to come); guarded by itself. */
-    private final Map<String, List<Mapper>> byName = new HashMap<>();
+    /** A mapper service and its service id. */
+    private record Offer(Mapper mapper, long id) {
+    }
+
+    /** Per name, every mapper installed, the one that runs (the lowest service id) first; guarded by itself. */
+    private final Map<String, List<Offer>> byName = new HashMap<>();
     private volatile boolean active = true;
 
     @Activate
@@ -85,14 +89,22 @@ public class MapperRuntime {
         String err;
         synchronized (byName) {
             if (!active) return;
-            List<Mapper> same = byName.computeIfAbsent(n, k -> new ArrayList<>());
-            same.add(m);
+            List<Offer> same = byName.computeIfAbsent(n, k -> new ArrayList<>());
+            Mapper running = same.isEmpty() ? null : same.get(0).mapper();
+            same.add(new Offer(m, serviceId(props)));
+            same.sort(java.util.Comparator.comparingLong(Offer::id));
             if (same.size() == 1) {
                 start(n, m);
                 return;
             }
-            // two versions of one plug-in side by side in deploy/: one mapper, or every message mapped twice
-            err = "Two mappers named '" + n + "' are installed: " + origin(same.get(0)) + " runs, " + origin(m)
+            // two versions of one plug-in side by side in deploy/: one mapper, or every message mapped twice.
+            // The one registered first runs (as tedge plugins shows it): it may be bound second
+            Mapper first = same.get(0).mapper();
+            if (first == m) {
+                stopWorker(running);
+                start(n, m);
+            }
+            err = "Two mappers named '" + n + "' are installed: " + origin(first) + " runs, " + origin(first == m ? running : m)
                     + " waits until that one is taken out. Take one of the two jars out of deploy/.";
         }
         LOG.warn("{}", err);
@@ -108,29 +120,38 @@ public class MapperRuntime {
         if (name == null) return;
         String n = name.toString();
         synchronized (byName) {
-            List<Mapper> same = byName.get(n);
+            List<Offer> same = byName.get(n);
             int i = -1;
             for (int k = 0; same != null && k < same.size(); k++) {
-                if (same.get(k) == m) i = k;
+                if (same.get(k).mapper() == m) i = k;
             }
             if (i < 0) return;
             same.remove(i);
             if (same.isEmpty()) byName.remove(n);
             if (i > 0) {
-                LOG.info("The second mapper named '{}' ({}) is gone; {} runs on", n, origin(m), origin(same.get(0)));
+                LOG.info("The second mapper named '{}' ({}) is gone; {} runs on", n, origin(m), origin(same.get(0).mapper()));
                 return;
             }
-            Worker w = workers.remove(m);
-            if (w != null) {
-                w.stop();
-                LOG.info("Mapper '{}' stopped", w.name);
-            }
+            stopWorker(m);
             if (!same.isEmpty() && active) {
                 // it goes on from the first one's last commit: its consumer has the same name
-                LOG.warn("Mapper '{}' from {} takes over from {}", n, origin(same.get(0)), origin(m));
-                start(n, same.get(0));
+                LOG.warn("Mapper '{}' from {} takes over from {}", n, origin(same.get(0).mapper()), origin(m));
+                start(n, same.get(0).mapper());
             }
         }
+    }
+
+    private void stopWorker(Mapper m) {
+        Worker w = workers.remove(m);
+        if (w != null) {
+            w.stop();
+            LOG.info("Mapper '{}' stopped", w.name);
+        }
+    }
+
+    /** The service id (the one registered first runs); one without (a test) comes after those with one. */
+    static long serviceId(Map<String, Object> props) {
+        return props.get(org.osgi.framework.Constants.SERVICE_ID) instanceof Long id ? id : Long.MAX_VALUE;
     }
 
     private void start(String name, Mapper m) {

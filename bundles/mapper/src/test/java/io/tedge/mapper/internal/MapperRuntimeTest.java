@@ -162,4 +162,21 @@ class MapperRuntimeTest {
         assertThat(second.mapped.get()).isEqualTo(3);
         runtime.deactivate();
     }
+
+    @Test
+    void ofTwoMappersOfTheSameNameTheOneRegisteredFirstRunsWhicheverIsBoundFirst() throws Exception {
+        MapperRuntime runtime = new MapperRuntime(bus);
+        Echo older = new Echo();
+        Echo newer = new Echo();
+        // bound in the other order (as a component's initial binding may do): the lower service id wins
+        runtime.addMapper(newer, Map.of(Mapper.NAME, "echo", "service.id", 20L));
+        runtime.addMapper(older, Map.of(Mapper.NAME, "echo", "service.id", 10L));
+        assertThat(await(m -> m.topic().equals(MapperRuntime.ERRORS)).text()).startsWith("Two mappers named 'echo' are installed: ");
+        publishIn("x0", "x1");
+        await(m -> m.topic().equals("tedge/out") && m.text().equals("x1"));
+        assertThat(outs()).containsExactly("x0", "x1");
+        assertThat(older.mapped.get()).isEqualTo(2);
+        assertThat(newer.mapped.get()).isZero();
+        runtime.deactivate();
+    }
 }

@@ -120,20 +120,27 @@ public class PluginInventory {
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeArrayFieldStart("plugins");
-            for (ServiceReference<CloudConnector> r : refs(CloudConnector.class)) {
+            // of two services with one name (two versions of a plug-in), the runtimes use the one
+            // registered first (the lowest service id); the other is WAITING
+            List<ServiceReference<CloudConnector>> connectors = refs(CloudConnector.class);
+            for (ServiceReference<CloudConnector> r : connectors) {
                 String cloud = String.valueOf(r.getProperty(CloudConnector.CLOUD));
-                row(g, "connector", cloud, r.getBundle(), linkStates.getOrDefault(cloud, "disconnected"), bus.backlog("bridge-" + cloud));
+                boolean used = firstOfItsName(r, connectors, CloudConnector.CLOUD);
+                row(g, "connector", cloud, r.getBundle(), used ? null : "WAITING", used ? linkStates.getOrDefault(cloud, "disconnected") : "-",
+                        used ? bus.backlog("bridge-" + cloud) : -1);
                 if (r.getBundle() != null) listed.add(r.getBundle().getBundleId());
             }
-            for (ServiceReference<Mapper> r : refs(Mapper.class)) {
+            List<ServiceReference<Mapper>> mappers = refs(Mapper.class);
+            for (ServiceReference<Mapper> r : mappers) {
                 String name = String.valueOf(r.getProperty(Mapper.NAME));
-                row(g, "mapper", name, r.getBundle(), null, bus.backlog("mapper-" + name));
+                boolean used = firstOfItsName(r, mappers, Mapper.NAME);
+                row(g, "mapper", name, r.getBundle(), used ? null : "WAITING", null, used ? bus.backlog("mapper-" + name) : -1);
                 if (r.getBundle() != null) listed.add(r.getBundle().getBundleId());
             }
             for (java.nio.file.Path deploy : deployDirs()) {
                 String prefix = deploy.toFile().toURI().normalize().toString();
                 for (Bundle b : ctx.getBundles()) {
-                    if (!listed.contains(b.getBundleId()) && b.getLocation().startsWith(prefix)) row(g, "bundle", "-", b, null, -1);
+                    if (!listed.contains(b.getBundleId()) && b.getLocation().startsWith(prefix)) row(g, "bundle", "-", b, null, null, -1);
                 }
             }
             for (Map.Entry<String, String> r : guard.refused().entrySet()) {
@@ -299,13 +306,23 @@ public class PluginInventory {
         }
     }
 
-    private static void row(JsonGenerator g, String kind, String name, Bundle b, String link, long backlog) throws IOException {
+    /** Whether no other service of the list has the same name and a lower service id. */
+    static boolean firstOfItsName(ServiceReference<?> r, List<? extends ServiceReference<?>> all, String nameKey) {
+        Object name = r.getProperty(nameKey);
+        long id = (Long) r.getProperty(org.osgi.framework.Constants.SERVICE_ID);
+        for (ServiceReference<?> o : all) {
+            if (o != r && java.util.Objects.equals(name, o.getProperty(nameKey)) && (Long) o.getProperty(org.osgi.framework.Constants.SERVICE_ID) < id) return false;
+        }
+        return true;
+    }
+
+    private static void row(JsonGenerator g, String kind, String name, Bundle b, String state, String link, long backlog) throws IOException {
         g.writeStartObject();
         g.writeStringField("kind", kind);
         g.writeStringField("name", name);
         g.writeStringField("bundle", b == null ? "-" : b.getSymbolicName());
         g.writeStringField("version", b == null ? "-" : b.getVersion().toString());
-        g.writeStringField("state", b == null ? "-" : state(b.getState()));
+        g.writeStringField("state", state != null ? state : b == null ? "-" : state(b.getState()));
         if (link != null) g.writeStringField("link", link);
         g.writeNumberField("backlog", backlog);
         g.writeEndObject();
