@@ -4,9 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.OutputStream;
+import java.net.HttpRetryException;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -18,10 +19,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
-import javax.net.ssl.SSLContext;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLSocketFactory;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -133,6 +137,31 @@ public class C8yHttp implements OperationsHttp {
         }
     }
 
+    /** A request: method, URL, body (null for none), headers in order, time allowed for the answer. */
+    record Request(String method, URI uri, byte[] body, List<String[]> headers, Duration timeout) {
+        static Request get(URI uri) {
+            return new Request("GET", uri, null, List.of(), Duration.ofSeconds(30));
+        }
+
+        static Request post(URI uri, byte[] body) {
+            return new Request("POST", uri, body, List.of(), Duration.ofSeconds(30));
+        }
+
+        static Request put(URI uri, byte[] body) {
+            return new Request("PUT", uri, body, List.of(), Duration.ofSeconds(30));
+        }
+
+        Request header(String name, String value) {
+            List<String[]> h = new ArrayList<>(headers);
+            h.add(new String[] {name, value});
+            return new Request(method, uri, body, List.copyOf(h), timeout);
+        }
+
+        Request timeout(Duration d) {
+            return new Request(method, uri, body, headers, d);
+        }
+    }
+
     private final Bus bus;
     private final Settings settings;
     private final Duration jwtTimeout;
@@ -148,7 +177,22 @@ public class C8yHttp implements OperationsHttp {
         }
     };
     private volatile String token;
-    private HttpClient client;
+    private SSLSocketFactory tls;
+    /**
+     * Closes the connection of a call whose thread is interrupted (a stop of tedge): a blocking
+     * socket read does not end on an interrupt by itself. Its thread ends when no call is made for 10 s.
+     */
+    private final ScheduledThreadPoolExecutor aborter = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "tedge-c8y-http-abort");
+        t.setDaemon(true);
+        return t;
+    });
+
+    {
+        aborter.setKeepAliveTime(10, TimeUnit.SECONDS);
+        aborter.allowCoreThreadTimeOut(true);
+        aborter.setRemoveOnCancelPolicy(true);
+    }
 
     @Activate
     public C8yHttp(@Reference Bus bus, Map<String, Object> config) {
@@ -206,7 +250,7 @@ public class C8yHttp implements OperationsHttp {
             if (id != null) return id;
         }
         String path = "/identity/externalIds/c8y_Serial/" + URLEncoder.encode(externalId, StandardCharsets.UTF_8).replace("+", "%20");
-        Answer r = call(HttpRequest.newBuilder(uri(path)).GET(), MAX_ANSWER);
+        Answer r = call(Request.get(uri(path)), MAX_ANSWER);
         if (r.status() == 404) throw new UnknownId("unknown source " + externalId + " (GET " + path + " answered 404)");
         if (r.status() != 200) raise("GET /identity/externalIds/c8y_Serial/" + externalId, r, "the look-up of " + externalId);
         String id = managedObjectId(r.text());
@@ -226,15 +270,15 @@ public class C8yHttp implements OperationsHttp {
     // ------------------------------------------------------------------ calls
 
     /** A request to Cumulocity's API with the token ({@code Accept: application/json}); a 401 gets a new token, once. */
-    Answer call(HttpRequest.Builder request, long maxBytes) throws Later, Refused, InterruptedException {
+    Answer call(Request request, long maxBytes) throws Later, Refused, InterruptedException {
         return withToken(request.header("Accept", "application/json").timeout(Duration.ofSeconds(30)), maxBytes);
     }
 
-    private Answer withToken(HttpRequest.Builder request, long maxBytes) throws Later, Refused, InterruptedException {
+    private Answer withToken(Request request, long maxBytes) throws Later, Refused, InterruptedException {
         if (settings.problem() != null) throw new Later(settings.problem());
         for (int attempt = 0;; attempt++) {
             String jwt = jwt();
-            HttpRequest req = request.copy().header("Authorization", "Bearer " + jwt).build();
+            Request req = request.header("Authorization", "Bearer " + jwt);
             Answer r = exchange(req, maxBytes);
             if (r.status() != 401) return r;
             invalidate(jwt);
@@ -248,25 +292,70 @@ public class C8yHttp implements OperationsHttp {
         }
     }
 
-    /** One exchange; the body is cut at {@code maxBytes} ({@link Refused} when {@code maxBytes} is a hard limit: negative). */
-    private Answer exchange(HttpRequest req, long maxBytes) throws Later, Refused, InterruptedException {
-        HttpResponse<InputStream> r;
+    /**
+     * One exchange over {@link HttpURLConnection} (HTTP/1.1, no proxy, no redirects, host name
+     * verified; the JDK's {@code java.net.http} client costs about 6 MiB more of a gateway's
+     * memory: docs/benchmarks.md); the body is cut at {@code maxBytes} ({@link Refused} when
+     * {@code maxBytes} is a hard limit: negative).
+     */
+    private Answer exchange(Request req, long maxBytes) throws Later, Refused, InterruptedException {
+        if (Thread.interrupted()) throw new InterruptedException();
+        String where = req.uri().getScheme() + "://" + req.uri().getAuthority();
+        HttpURLConnection c;
         try {
-            r = client().send(req, HttpResponse.BodyHandlers.ofInputStream());
+            c = (HttpURLConnection) req.uri().toURL().openConnection(Proxy.NO_PROXY);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new Later("cannot reach " + where + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        }
+        if (c instanceof HttpsURLConnection https) https.setSSLSocketFactory(tls());
+        c.setInstanceFollowRedirects(false);
+        c.setUseCaches(false);
+        c.setConnectTimeout(10_000);
+        c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, req.timeout().toMillis()));
+        Thread caller = Thread.currentThread();
+        ScheduledFuture<?> watch = aborter.scheduleWithFixedDelay(() -> {
+            if (caller.isInterrupted()) c.disconnect();
+        }, 200, 200, TimeUnit.MILLISECONDS);
+        int status;
+        try {
+            c.setRequestMethod(req.method());
+            for (String[] h : req.headers()) c.addRequestProperty(h[0], h[1]);
+            if (req.body() != null) {
+                c.setDoOutput(true);
+                c.setFixedLengthStreamingMode(req.body().length);
+                try (OutputStream out = c.getOutputStream()) {
+                    out.write(req.body());
+                }
+            }
+            status = c.getResponseCode();
+            if (status < 0) throw new IOException("not an HTTP answer");
+        } catch (HttpRetryException e) {
+            // a streamed body is not sent again on a 401: the token is renewed by the caller
+            watch.cancel(false);
+            c.disconnect();
+            return new Answer(e.responseCode(), new byte[0]);
         } catch (IOException e) {
-            throw new Later("cannot reach " + req.uri().getScheme() + "://" + req.uri().getAuthority() + ": "
-                    + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            watch.cancel(false);
+            c.disconnect();
+            if (Thread.interrupted()) throw new InterruptedException();
+            throw new Later("cannot reach " + where + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
         }
         long limit = Math.abs(maxBytes);
-        try (InputStream in = r.body()) {
+        try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+            if (in == null) return new Answer(status, new byte[0]);
             byte[] body = in.readNBytes((int) Math.min(limit, Integer.MAX_VALUE - 8));
-            if (maxBytes < 0 && r.statusCode() == 200 && in.read() >= 0) {
+            if (maxBytes < 0 && status == 200 && in.read() >= 0) {
+                c.disconnect();
                 throw new Refused(req.uri() + " is larger than " + limit + " bytes");
             }
-            return new Answer(r.statusCode(), body);
+            return new Answer(status, body);
         } catch (IOException e) {
             if (e instanceof Refused x) throw x;
+            c.disconnect();
+            if (Thread.interrupted()) throw new InterruptedException();
             throw new Later("the answer of " + req.method() + " " + req.uri().getPath() + " broke off: " + e.getMessage());
+        } finally {
+            watch.cancel(false);
         }
     }
 
@@ -274,18 +363,16 @@ public class C8yHttp implements OperationsHttp {
         return URI.create(settings.endpoint() + path);
     }
 
-    private synchronized HttpClient client() throws Later {
-        if (client == null) {
-            SSLContext tls;
+    /** The TLS of every call: c8y.root.cert.path as the trust anchors. */
+    private synchronized SSLSocketFactory tls() throws Later {
+        if (tls == null) {
             try {
-                tls = RootCertificates.context(settings.roots());
+                tls = RootCertificates.context(settings.roots()).getSocketFactory();
             } catch (IOException e) {
                 throw new Later(e.getMessage());
             }
-            client = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(10)).version(HttpClient.Version.HTTP_1_1)
-                    .followRedirects(HttpClient.Redirect.NEVER).build();
         }
-        return client;
+        return tls;
     }
 
     /** {@link Refused} for a 4xx other than 408 and 429, else {@link Later}. */
@@ -318,8 +405,7 @@ public class C8yHttp implements OperationsHttp {
         for (int attempt = 0;; attempt++) {
             String id = internalId(settings.deviceId());
             String path = "/inventory/managedObjects/" + id;
-            Answer r = call(HttpRequest.newBuilder(uri(path)).PUT(HttpRequest.BodyPublishers.ofByteArray(json))
-                    .header("Content-Type", "application/json"), MAX_ANSWER);
+            Answer r = call(Request.put(uri(path), json).header("Content-Type", "application/json"), MAX_ANSWER);
             if (r.status() == 200 || r.status() == 201 || r.status() == 204) return;
             if (r.status() == 404 && attempt == 0) {
                 forget(settings.deviceId());
@@ -347,14 +433,12 @@ public class C8yHttp implements OperationsHttp {
             g.writeStringField("text", text);
             g.writeEndObject();
         });
-        Answer created = call(HttpRequest.newBuilder(uri("/event/events")).POST(HttpRequest.BodyPublishers.ofByteArray(event))
-                .header("Content-Type", "application/json"), MAX_ANSWER);
+        Answer created = call(Request.post(uri("/event/events"), event).header("Content-Type", "application/json"), MAX_ANSWER);
         if (created.status() != 200 && created.status() != 201) throw failure("POST /event/events", created, "the event " + type);
         String eventId = field(created.text(), "id");
         if (eventId == null) throw new Later("no id in the answer of POST /event/events");
         String path = "/event/events/" + URLEncoder.encode(eventId, StandardCharsets.UTF_8) + "/binaries";
-        Answer bin = call(HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofByteArray(content))
-                .header("Content-Type", "text/plain"), MAX_ANSWER);
+        Answer bin = call(Request.post(uri(path), content).header("Content-Type", "text/plain"), MAX_ANSWER);
         if (bin.status() != 200 && bin.status() != 201) throw failure("POST " + path, bin, "the attachment of the event " + type);
         return publicBase() + path;
     }
@@ -386,12 +470,12 @@ public class C8yHttp implements OperationsHttp {
         if (!"https".equalsIgnoreCase(uri.getScheme()) && !"http".equalsIgnoreCase(uri.getScheme())) {
             throw new Refused("Cannot download " + url + ": only http and https URLs are supported");
         }
-        HttpRequest.Builder get = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(60));
+        Request get = Request.get(uri).timeout(Duration.ofSeconds(60));
         IOException last = null;
         for (int attempt = 1; attempt <= DOWNLOAD_ATTEMPTS; attempt++) {
             if (attempt > 1) Thread.sleep(retryMillis << (attempt - 2));
             try {
-                Answer r = tenantUrl(uri) ? withToken(get, -maxBytes) : exchange(get.copy().build(), -maxBytes);
+                Answer r = tenantUrl(uri) ? withToken(get, -maxBytes) : exchange(get, -maxBytes);
                 if (r.status() == 200) return r.body();
                 last = new IOException("Download of " + url + " failed: HTTP status " + r.status());
                 if (r.status() != 429 && r.status() < 500) throw last;

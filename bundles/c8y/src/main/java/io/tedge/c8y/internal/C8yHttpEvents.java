@@ -2,7 +2,6 @@ package io.tedge.c8y.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -162,8 +161,8 @@ public class C8yHttpEvents implements Runnable {
             }
             g.writeEndObject();
         });
-        C8yHttp.Answer r = http.call(HttpRequest.newBuilder(http.uri("/event/events")).POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("Content-Type", "application/json"), C8yHttp.MAX_ANSWER);
+        C8yHttp.Answer r = http.call(C8yHttp.Request.post(http.uri("/event/events"), body).header("Content-Type", "application/json"),
+                C8yHttp.MAX_ANSWER);
         if (r.status() == 200 || r.status() == 201) return;
         C8yHttp.raise("POST /event/events", r, "an event sent over HTTP");
     }

@@ -168,4 +168,26 @@ class C8yHttpTest {
         assertThat(plainAuth).hasSize(C8yHttp.DOWNLOAD_ATTEMPTS + 1);
         assertThatThrownBy(() -> http.download("ftp://x/y", 10)).hasMessageContaining("only http and https");
     }
+
+    @Test
+    void aCallWaitingForAnAnswerEndsWhenItsThreadIsInterrupted() throws Exception {
+        // a server that takes the connection and never answers: only the interrupt can end the call
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            java.util.concurrent.CompletableFuture<Throwable> outcome = new java.util.concurrent.CompletableFuture<>();
+            Thread caller = new Thread(() -> {
+                try {
+                    http.download("http://127.0.0.1:" + silent.getLocalPort() + "/f", 1000);
+                    outcome.complete(null);
+                } catch (Throwable t) {
+                    outcome.complete(t);
+                }
+            });
+            caller.start();
+            try (java.net.Socket held = silent.accept()) {
+                held.getInputStream().read(new byte[256]); // the request is out: the caller waits in a read
+                caller.interrupt();
+                assertThat(outcome.get(10, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+            }
+        }
+    }
 }
