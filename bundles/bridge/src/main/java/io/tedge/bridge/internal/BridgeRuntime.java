@@ -112,14 +112,16 @@ public class BridgeRuntime implements ConfigurationListener {
         String name = cloud.toString();
         List<Offer> same;
         CloudConnector before;
+        CloudConnector used;
         synchronized (offers) {
             List<Offer> all = offers.computeIfAbsent(name, k -> new ArrayList<>());
             before = all.isEmpty() ? null : all.get(0).connector();
             all.add(new Offer(c, serviceId(props)));
             all.sort(java.util.Comparator.comparingLong(Offer::id));
             same = List.copyOf(all);
+            used = same.get(0).connector();
+            if (used == c) connectors.put(name, c); // under the lock: a concurrent bind cannot leave the other one there
         }
-        CloudConnector used = same.get(0).connector();
         if (same.size() > 1) {
             // two versions of one plug-in side by side in deploy/: one link, or every message twice
             String err = "Two connectors for '" + name + "' are installed: " + origin(used) + " is used, "
@@ -132,7 +134,6 @@ public class BridgeRuntime implements ConfigurationListener {
             }
             if (used != c) return;
         }
-        connectors.put(name, c);
         LOG.info("Connector for '{}' available", cloud);
         reconcileLater();
     }
@@ -153,12 +154,12 @@ public class BridgeRuntime implements ConfigurationListener {
                 return;
             }
             if (!all.isEmpty()) next = all.get(0).connector();
+            if (next != null) connectors.put(name, next);
+            else connectors.remove(name, c);
         }
         if (next != null) {
-            connectors.put(name, next);
             LOG.warn("Connector for '{}' from {} gone: {} takes over", name, origin(c), origin(next));
         } else {
-            connectors.remove(name, c);
             LOG.info("Connector for '{}' gone", cloud);
         }
         reconcileLater();
