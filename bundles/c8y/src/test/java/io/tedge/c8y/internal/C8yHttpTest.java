@@ -190,4 +190,34 @@ class C8yHttpTest {
             }
         }
     }
+
+    @Test
+    void aServerWhoseCertificateNamesAnotherHostIsRefusedWhateverTheJvmWideDefault() throws Exception {
+        // trusted (it is its own root), but for another host name than the one called
+        TestPki.Issued other = TestPki.selfSignedDevice("other.example.com");
+        Path otherRoot = other.writeCert(dir.resolve("other-root.pem"));
+        com.sun.net.httpserver.HttpsServer server = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
+        server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(TestPki.serverContext(other, null)));
+        AtomicInteger hits = new AtomicInteger();
+        server.createContext("/", ex -> {
+            hits.incrementAndGet();
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        server.start();
+        javax.net.ssl.HostnameVerifier before = javax.net.ssl.HttpsURLConnection.getDefaultHostnameVerifier();
+        // what a careless plug-in elsewhere in the container could do: it must not weaken this client
+        javax.net.ssl.HttpsURLConnection.setDefaultHostnameVerifier((host, session) -> true);
+        try {
+            C8yHttp h = new C8yHttp(bus, C8yHttp.Settings.of(Map.of("device.id", "dev1", "c8y.url", "localhost",
+                    "c8y.http", "127.0.0.1:" + server.getAddress().getPort(), "c8y.root.cert.path", otherRoot.toString())),
+                    Duration.ofSeconds(2), Clock.systemUTC(), 10);
+            assertThatThrownBy(() -> h.updateDevice("{}".getBytes(StandardCharsets.UTF_8))).isInstanceOf(C8yHttp.Later.class)
+                    .hasMessageContaining("cannot reach https://127.0.0.1:");
+            assertThat(hits.get()).isZero();
+        } finally {
+            javax.net.ssl.HttpsURLConnection.setDefaultHostnameVerifier(before);
+            server.stop(0);
+        }
+    }
 }
