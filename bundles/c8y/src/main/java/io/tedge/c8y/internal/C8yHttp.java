@@ -176,6 +176,9 @@ public class C8yHttp implements OperationsHttp {
             return size() > MAX_IDS;
         }
     };
+    /** Answers no authentication challenge. */
+    private static final java.net.Authenticator NO_AUTHENTICATOR = new java.net.Authenticator() {
+    };
     private volatile String token;
     private SSLSocketFactory tls;
     /**
@@ -315,6 +318,8 @@ public class C8yHttp implements OperationsHttp {
         }
         c.setInstanceFollowRedirects(false);
         c.setUseCaches(false);
+        // never a JVM-wide Authenticator another bundle may have set: its passwords are not for these servers
+        c.setAuthenticator(NO_AUTHENTICATOR);
         c.setConnectTimeout(10_000);
         c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, req.timeout().toMillis()));
         Thread caller = Thread.currentThread();

@@ -220,4 +220,34 @@ class C8yHttpTest {
             server.stop(0);
         }
     }
+
+    @Test
+    void aJvmWideAuthenticatorOfAnotherBundleIsNotAsked() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        plain.createContext("/auth", ex -> {
+            try (ex) {
+                String auth = ex.getRequestHeaders().getFirst("Authorization");
+                seen.add(auth == null ? "none" : auth);
+                ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"files\"");
+                ex.sendResponseHeaders(401, -1);
+            }
+        });
+        AtomicInteger asked = new AtomicInteger();
+        // what another plug-in could install for its own downloads: its password must not go to our servers
+        java.net.Authenticator.setDefault(new java.net.Authenticator() {
+            @Override
+            protected java.net.PasswordAuthentication getPasswordAuthentication() {
+                asked.incrementAndGet();
+                return new java.net.PasswordAuthentication("vendor", "secret".toCharArray());
+            }
+        });
+        try {
+            String url = "http://127.0.0.1:" + plain.getAddress().getPort() + "/auth";
+            assertThatThrownBy(() -> http.download(url, 1000)).hasMessage("Download of " + url + " failed: HTTP status 401");
+            assertThat(seen).containsExactly("none");
+            assertThat(asked.get()).isZero();
+        } finally {
+            java.net.Authenticator.setDefault(null);
+        }
+    }
 }
