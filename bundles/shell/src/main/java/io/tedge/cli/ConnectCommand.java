@@ -71,6 +71,7 @@ final class ConnectCommand {
                 MqttCommand.close(c);
             }
         }
+        requireEndpoint(cfg, cloud); // before anything is printed, as thin-edge.io does
         ctx.out.println("Checking if configuration for requested bridge already exists.");
         if (cfg.connected(cloud)) {
             throw new CommandFailed("Connection is already established. To remove existing connection use 'tedge disconnect " + cloud
@@ -324,13 +325,18 @@ final class ConnectCommand {
         return name;
     }
 
+    /** The cloud's endpoint: {@code <cloud>.url} (or {@code <cloud>.mqtt}) of the built-in clouds is set. */
+    static void requireEndpoint(TedgeConfig cfg, String cloud) throws CommandFailed, ConfigException {
+        if ((cloud.equals("c8y") || cloud.equals("az")) && cfg.get(cloud + ".url").isEmpty() && cfg.explicit(cloud + ".mqtt") == null) {
+            String example = cloud.equals("c8y") ? "<your-tenant>.cumulocity.com" : "<your-hub>.azure-devices.net";
+            throw new CommandFailed(cloud + ".url is not set. Set it with `tedge config set " + cloud + ".url " + example + "`.");
+        }
+    }
+
     /** What tedge connect checks before touching anything: the endpoint and the certificate. */
     static void validate(TedgeConfig cfg, String cloud) throws CommandFailed, ConfigException {
+        requireEndpoint(cfg, cloud);
         if (cloud.equals("c8y") || cloud.equals("az")) {
-            if (cfg.get(cloud + ".url").isEmpty() && cfg.explicit(cloud + ".mqtt") == null) {
-                String example = cloud.equals("c8y") ? "<your-tenant>.cumulocity.com" : "<your-hub>.azure-devices.net";
-                throw new CommandFailed(cloud + ".url is not set. Set it with `tedge config set " + cloud + ".url " + example + "`.");
-            }
             String root = cfg.get(cloud + ".root.cert.path").orElse("");
             if (!Files.exists(Path.of(root))) {
                 throw new CommandFailed("The trusted root certificate path " + root + " does not exist. Set it with `tedge config set "
