@@ -8,10 +8,13 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLContext;
@@ -79,11 +82,7 @@ public class BridgeRuntime implements ConfigurationListener {
         t.setDaemon(true);
         return t;
     });
-    private final ExecutorService checks = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "tedge-bridge-check");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService checks = checkPool();
     private volatile boolean active;
     private Bus.Subscription checkRequests;
 
@@ -305,47 +304,78 @@ public class BridgeRuntime implements ConfigurationListener {
 
     // ------------------------------------------------------------------ connection checks
 
+    static final int MAX_CHECKS_RUNNING = 4;
+    static final int MAX_CHECKS_WAITING = 16;
+
+    /**
+     * The threads of connection checks: at most {@value #MAX_CHECKS_RUNNING} at once (a check can
+     * wait 20 s for the cloud) and {@value #MAX_CHECKS_WAITING} waiting. A local client that
+     * floods tedge/bridge/+/check gets "busy" answers, not a thread per request.
+     */
+    static ThreadPoolExecutor checkPool() {
+        ThreadPoolExecutor p = new ThreadPoolExecutor(MAX_CHECKS_RUNNING, MAX_CHECKS_RUNNING, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(MAX_CHECKS_WAITING), r -> {
+                    Thread t = new Thread(r, "tedge-bridge-check");
+                    t.setDaemon(true);
+                    return t;
+                });
+        p.allowCoreThreadTimeOut(true);
+        return p;
+    }
+
     private void onCheckRequest(BusMessage m) {
         String[] parts = m.topic().split("/");
         String cloud = parts[2];
         String id = m.text().trim().isEmpty() ? "0" : m.text().trim();
-        checks.execute(() -> {
-            boolean ok = false;
-            String message;
-            CloudConnector c = connectors.get(cloud);
-            try {
-                Map<String, String> cfg = snapshot();
-                LinkStatus s = statuses.get(cloud);
-                if (c == null) {
-                    message = "No connector for '" + cloud + "' is installed (its jar belongs in deploy/). Installed connectors: "
-                            + (connectors.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(connectors.keySet()))) + ".";
-                } else if (!"true".equalsIgnoreCase(cfg.get(cloud + ".connect"))) {
-                    message = "The device is not connected to " + cloud + ".";
-                } else if (s == null || !"up".equals(s.state())) {
-                    // nothing is sent: a check queued for a cloud that cannot be reached would only go out later
-                    String why = s == null || s.lastError().isEmpty() ? "" : ": " + s.lastError();
-                    message = "The " + cloud + " link is down" + why + ". Nothing was sent; `tedge status` shows the link.";
-                } else {
-                    message = c.check(bus, cfg, Duration.ofSeconds(20));
-                    ok = true;
-                }
-            } catch (CloudConnector.ConnectorException | ConfigException e) {
-                message = e.getMessage();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                message = "interrupted";
-            } catch (RuntimeException e) {
-                message = e.toString();
+        try {
+            checks.execute(() -> check(cloud, id));
+        } catch (RejectedExecutionException e) {
+            if (!active) return;
+            answer(cloud, id, false, "Too many connection checks at once (" + MAX_CHECKS_RUNNING + " running, " + MAX_CHECKS_WAITING
+                    + " waiting). Try again in a moment.");
+        }
+    }
+
+    private void check(String cloud, String id) {
+        boolean ok = false;
+        String message;
+        CloudConnector c = connectors.get(cloud);
+        try {
+            Map<String, String> cfg = snapshot();
+            LinkStatus s = statuses.get(cloud);
+            if (c == null) {
+                message = "No connector for '" + cloud + "' is installed (its jar belongs in deploy/). Installed connectors: "
+                        + (connectors.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(connectors.keySet()))) + ".";
+            } else if (!"true".equalsIgnoreCase(cfg.get(cloud + ".connect"))) {
+                message = "The device is not connected to " + cloud + ".";
+            } else if (s == null || !"up".equals(s.state())) {
+                // nothing is sent: a check queued for a cloud that cannot be reached would only go out later
+                String why = s == null || s.lastError().isEmpty() ? "" : ": " + s.lastError();
+                message = "The " + cloud + " link is down" + why + ". Nothing was sent; `tedge status` shows the link.";
+            } else {
+                message = c.check(bus, cfg, Duration.ofSeconds(20));
+                ok = true;
             }
-            Map<String, Object> answer = new java.util.LinkedHashMap<>();
-            answer.put("ok", ok);
-            answer.put("message", message);
-            try {
-                bus.publish("tedge/bridge/" + cloud + "/check/" + id, LinkStatus.object(answer), 1, false);
-            } catch (Bus.BusException e) {
-                LOG.warn("Could not answer the connection check: {}", e.getMessage());
-            }
-        });
+        } catch (CloudConnector.ConnectorException | ConfigException e) {
+            message = e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            message = "interrupted";
+        } catch (RuntimeException e) {
+            message = e.toString();
+        }
+        answer(cloud, id, ok, message);
+    }
+
+    private void answer(String cloud, String id, boolean ok, String message) {
+        Map<String, Object> answer = new java.util.LinkedHashMap<>();
+        answer.put("ok", ok);
+        answer.put("message", message);
+        try {
+            bus.publish("tedge/bridge/" + cloud + "/check/" + id, LinkStatus.object(answer), 1, false);
+        } catch (Bus.BusException e) {
+            LOG.warn("Could not answer the connection check: {}", e.getMessage());
+        }
     }
 
     @Deactivate
