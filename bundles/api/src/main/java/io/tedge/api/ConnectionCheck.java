@@ -33,6 +33,9 @@ import io.tedge.api.CloudConnector.ConnectorException;
  * @since 1.2
  */
 public final class ConnectionCheck {
+    /** Accepted answers kept while the check waits; more are dropped (a flood costs its sender). */
+    private static final int MAX_ANSWERS = 64;
+
     private record Publish(String topic, byte[] payload) {
     }
 
@@ -129,7 +132,7 @@ public final class ConnectionCheck {
      */
     public Optional<BusMessage> run(Duration timeout) throws ConnectorException, InterruptedException {
         if (filters.isEmpty() || request == null) throw new IllegalStateException("listen(...) and request(...) are needed");
-        BlockingQueue<BusMessage> answers = new LinkedBlockingQueue<>();
+        BlockingQueue<BusMessage> answers = new LinkedBlockingQueue<>(MAX_ANSWERS); // a flood on the answer topic is dropped, not kept
         try (Bus.Subscription sub = bus.subscribe(filters, m -> {
             if (accept.test(m)) answers.offer(m);
         })) {

@@ -100,7 +100,7 @@ public class AzConnector implements CloudConnector {
     @Override
     public String check(Bus bus, Map<String, String> config, Duration timeout) throws ConnectorException, InterruptedException {
         deviceId(config);
-        BlockingQueue<String> ok = new LinkedBlockingQueue<>();
+        BlockingQueue<String> ok = new LinkedBlockingQueue<>(64); // a flood on the twin topics is dropped, not kept
         AtomicReference<String> other = new AtomicReference<>();
         try (Bus.Subscription sub = bus.subscribe(List.of(TWIN_RESPONSES), m -> {
             if ("200".equals(status(m.topic()))) {

@@ -108,7 +108,7 @@ public class C8yConnector implements CloudConnector {
     @Override
     public String check(Bus bus, Map<String, String> config, Duration timeout) throws ConnectorException, InterruptedException {
         String deviceId = deviceId(config);
-        BlockingQueue<String> tokens = new LinkedBlockingQueue<>();
+        BlockingQueue<String> tokens = new LinkedBlockingQueue<>(64); // a flood on s/dat is dropped, not kept
         try (Bus.Subscription sub = bus.subscribe(List.of(JWT_RESPONSE), m -> {
             String text = m.text();
             if (text.startsWith("71,")) tokens.offer(text);

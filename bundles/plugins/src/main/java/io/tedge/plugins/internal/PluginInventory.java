@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 
 import org.osgi.framework.Bundle;
@@ -53,11 +52,7 @@ public class PluginInventory {
     private final BundleContext ctx;
     private final Bus bus;
     private final Map<String, String> linkStates = new ConcurrentHashMap<>();
-    private final ExecutorService answers = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "tedge-plugins");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService answers = answerPool();
     private Bus.Subscription sub;
 
     private final DeployGuard guard;
@@ -112,6 +107,22 @@ public class PluginInventory {
         } catch (Bus.BusException | IOException | RuntimeException e) {
             LOG.warn("Could not answer tedge plugins: {}", e.toString());
         }
+    }
+
+    /** Requests waiting for an answer, beyond which they are dropped (`tedge plugins` asks again every second). */
+    static final int MAX_WAITING = 32;
+
+    /**
+     * One thread answers, {@value #MAX_WAITING} requests wait: a local client that floods
+     * tedge/plugins/list costs itself unanswered requests, not the container's memory.
+     */
+    static java.util.concurrent.ThreadPoolExecutor answerPool() {
+        return new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(MAX_WAITING), r -> {
+                    Thread t = new Thread(r, "tedge-plugins");
+                    t.setDaemon(true);
+                    return t;
+                }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
     }
 
     byte[] inventory() throws IOException {
