@@ -57,7 +57,7 @@ public final class Downloader {
     /** Whether a JWT may go to this URL. */
     public boolean tenantUrl(URI url) {
         return "https".equalsIgnoreCase(url.getScheme()) && url.getHost() != null
-                && settings.tenantHosts().contains(url.getHost().toLowerCase());
+                && settings.tenantHosts().contains(url.getHost().toLowerCase(java.util.Locale.ROOT));
     }
 
     /** Downloads {@code url} to {@code target} (replaced atomically). */

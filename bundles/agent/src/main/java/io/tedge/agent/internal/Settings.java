@@ -76,10 +76,10 @@ public record Settings(Path configDir, Path dataPath, Path logsPath, Path tmpPat
         String h = hostPort.trim();
         if (h.startsWith("[")) {
             int end = h.indexOf(']');
-            return end > 0 ? h.substring(1, end).toLowerCase() : h;
+            return end > 0 ? h.substring(1, end).toLowerCase(java.util.Locale.ROOT) : h;
         }
         int colon = h.lastIndexOf(':');
-        return (colon > 0 && h.indexOf(':') == colon ? h.substring(0, colon) : h).toLowerCase();
+        return (colon > 0 && h.indexOf(':') == colon ? h.substring(0, colon) : h).toLowerCase(java.util.Locale.ROOT);
     }
 
     private static String str(Map<String, ?> props, String key, String dflt) {

@@ -196,7 +196,7 @@ final class CursorStore {
         StringBuilder sb = new StringBuilder();
         for (char ch : name.toCharArray()) {
             if (Character.isLetterOrDigit(ch) && ch < 128 || ch == '-' || ch == '_' || ch == '.') sb.append(ch);
-            else sb.append('%').append(String.format("%04x", (int) ch));
+            else sb.append('%').append(String.format(java.util.Locale.ROOT, "%04x", (int) ch));
         }
         return sb.toString();
     }

@@ -255,7 +255,7 @@ public final class Journal implements Closeable {
     }
 
     private Segment createSegment(long base) throws IOException {
-        Path p = dir.resolve(String.format("%020d%s", base, SUFFIX));
+        Path p = dir.resolve(String.format(java.util.Locale.ROOT, "%020d%s", base, SUFFIX));
         FileChannel ch = opener.open(p, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE));
         return new Segment(base, p, ch, ch.size(), opener);
     }

@@ -321,4 +321,20 @@ class JournalTest {
             assertThat(all).containsExactly("x/1=one", "x/1=two", "y/1=three", "x/1=four");
         }
     }
+
+    @Test
+    void segmentNamesAreAsciiDigitsWhateverTheDefaultLocale() throws Exception {
+        // with Thai digits a segment would be named in them, and a restart under another LANG would order the files wrongly
+        java.util.Locale before = java.util.Locale.getDefault();
+        java.util.Locale.setDefault(java.util.Locale.forLanguageTag("th-TH-u-nu-thai"));
+        try (Journal j = Journal.open(dir, 1 << 20, false)) {
+            j.flush(j.append("a", b("one"), 1, false));
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".seg")))
+                    .isNotEmpty().allMatch(n -> n.matches("[0-9]{20}\\.seg"));
+        }
+    }
 }

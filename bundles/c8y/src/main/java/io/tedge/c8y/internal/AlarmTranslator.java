@@ -93,7 +93,7 @@ final class AlarmTranslator {
         byte[] json = C8yJson.write(g -> {
             g.writeStartObject();
             if (alarm.child() != null) C8yJson.externalSource(g, alarm.child());
-            g.writeStringField("severity", alarm.severity().toUpperCase());
+            g.writeStringField("severity", alarm.severity().toUpperCase(java.util.Locale.ROOT));
             g.writeStringField("type", alarm.type());
             g.writeStringField("time", time);
             g.writeStringField("text", f.text() == null ? alarm.type() : f.text());

@@ -109,7 +109,7 @@ public class C8yHttp implements OperationsHttp {
             List<String> hosts = new ArrayList<>();
             for (String v : new String[] {url, http}) {
                 try {
-                    if (v != null) hosts.add(ConnectorConfig.Endpoint.parse(v, "c8y.http", 443).host().toLowerCase());
+                    if (v != null) hosts.add(ConnectorConfig.Endpoint.parse(v, "c8y.http", 443).host().toLowerCase(java.util.Locale.ROOT));
                 } catch (ConnectorException e) {
                     // reported below
                 }
@@ -462,7 +462,7 @@ public class C8yHttp implements OperationsHttp {
     /** Whether the JWT may go to this URL: HTTPS on the tenant's own host. */
     public boolean tenantUrl(URI url) {
         return "https".equalsIgnoreCase(url.getScheme()) && url.getHost() != null
-                && settings.tenantHosts().contains(url.getHost().toLowerCase());
+                && settings.tenantHosts().contains(url.getHost().toLowerCase(java.util.Locale.ROOT));
     }
 
     /**

@@ -164,4 +164,19 @@ class C8yTelemetryVectorsTest {
         String alarm = mapper.map(BusMessage.of("tedge/alarms/major/a", "{\"type\":\"other\",\"severity\":\"x\",\"k\":1}", 1)).get(0).text();
         assertThat(alarm).isEqualTo("{\"severity\":\"MAJOR\",\"type\":\"a\",\"time\":\"2021-04-08T00:00:00Z\",\"text\":\"a\",\"k\":1}");
     }
+
+    @Test
+    void severitiesAreTheSameInATurkishLocale() throws Exception {
+        // in tr-TR, "critical".toUpperCase() is "CRİTİCAL" (a dotted capital I): a gateway's LANG must not change the wire format
+        java.util.Locale before = java.util.Locale.getDefault();
+        java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr-TR"));
+        try {
+            C8yMapper mapper = new C8yMapper(CLOCK, null, "d");
+            // a custom field: the alarm goes as JSON, with the severity written out
+            String alarm = mapper.map(BusMessage.of("tedge/alarms/critical/a", "{\"text\":\"t\",\"k\":1}", 1)).get(0).text();
+            assertThat(alarm).contains("\"severity\":\"CRITICAL\"");
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+    }
 }

@@ -357,7 +357,7 @@ public final class Toml {
                 case '\t' -> sb.append("\\t");
                 case '\r' -> sb.append("\\r");
                 default -> {
-                    if (c < 0x20 || c == 0x7f) sb.append(String.format("\\u%04X", (int) c));
+                    if (c < 0x20 || c == 0x7f) sb.append(String.format(java.util.Locale.ROOT, "\\u%04X", (int) c));
                     else sb.append(c);
                 }
             }
@@ -371,7 +371,7 @@ public final class Toml {
             case '\n' -> "a line break";
             case '\r' -> "a carriage return";
             case '\t' -> "a tab";
-            default -> c < 0x20 ? String.format("character U+%04X", (int) c) : "'" + c + "'";
+            default -> c < 0x20 ? String.format(java.util.Locale.ROOT, "character U+%04X", (int) c) : "'" + c + "'";
         };
     }
 }

@@ -304,4 +304,16 @@ class TomlTest {
         });
         return out;
     }
+
+    @Test
+    void escapesAreAsciiWhateverTheDefaultLocale() {
+        // a locale with its own digits (Thai) must not write them into tedge.toml
+        java.util.Locale before = java.util.Locale.getDefault();
+        java.util.Locale.setDefault(java.util.Locale.forLanguageTag("th-TH-u-nu-thai"));
+        try {
+            assertThat(Toml.quote("b\bd\u007f")).isEqualTo("\"b\\u0008d\\u007F\"");
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+    }
 }

@@ -306,7 +306,7 @@ public final class ThinEdgeJson {
                 case VALUE_NULL -> "null";
                 case START_ARRAY -> "an array";
                 case START_OBJECT -> "an object";
-                default -> "a " + t.name().toLowerCase();
+                default -> "a " + t.name().toLowerCase(java.util.Locale.ROOT);
             };
         }
 

@@ -638,7 +638,7 @@ public class C8yOperations {
     // ------------------------------------------------------------------ helpers
 
     boolean tenantUrl(URI url) {
-        return "https".equalsIgnoreCase(url.getScheme()) && url.getHost() != null && tenantHosts.contains(url.getHost().toLowerCase());
+        return "https".equalsIgnoreCase(url.getScheme()) && url.getHost() != null && tenantHosts.contains(url.getHost().toLowerCase(java.util.Locale.ROOT));
     }
 
     /** The tenant's JWT for a module download, or null when there is none. */

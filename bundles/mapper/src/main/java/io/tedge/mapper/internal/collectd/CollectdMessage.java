@@ -72,7 +72,7 @@ record CollectdMessage(String group, String key, double value, long epochNanos, 
     /** A number as Rust parses an f64; NaN when it is not one. */
     private static double number(String s) {
         if (!FLOAT.matcher(s).matches()) return Double.NaN;
-        String lower = s.toLowerCase();
+        String lower = s.toLowerCase(java.util.Locale.ROOT);
         if (lower.endsWith("inf") || lower.endsWith("infinity")) return lower.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
         if (lower.endsWith("nan")) return Double.NaN;
         return Double.parseDouble(s);
