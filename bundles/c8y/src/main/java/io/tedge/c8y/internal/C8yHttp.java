@@ -297,7 +297,7 @@ public class C8yHttp implements OperationsHttp {
 
     /**
      * One exchange over {@link HttpURLConnection} (HTTP/1.1, no proxy, no redirects, host name
-     * verified; the JDK's {@code java.net.http} client costs about 6 MiB more of a gateway's
+     * verified; the JDK's {@code java.net.http} client costs about 4 MiB more of a gateway's
      * memory: docs/benchmarks.md); the body is cut at {@code maxBytes} ({@link Refused} when
      * {@code maxBytes} is a hard limit: negative).
      */
