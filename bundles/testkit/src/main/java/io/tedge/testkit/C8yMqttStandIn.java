@@ -190,6 +190,21 @@ public final class C8yMqttStandIn extends CloudMqttStandIn {
         }
     }
 
+    /**
+     * The SmartREST lines received after the first {@code from}, waiting up to {@code wait} for
+     * at least one when there is none yet (empty when none came).
+     */
+    public List<SmartRestLine> smartRestLines(int from, java.time.Duration wait) throws InterruptedException {
+        long end = System.nanoTime() + wait.toNanos();
+        synchronized (lock) {
+            long left;
+            while (lines.size() <= from && (left = end - System.nanoTime()) > 0) {
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(lock, left);
+            }
+            return from >= lines.size() ? List.of() : List.copyOf(lines.subList(from, lines.size()));
+        }
+    }
+
     /** Every valid JSON object received on a JSON-via-MQTT topic, oldest first. */
     public List<JsonMessage> jsonMessages() {
         synchronized (lock) {
