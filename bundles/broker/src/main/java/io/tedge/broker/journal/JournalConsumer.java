@@ -66,7 +66,10 @@ public final class JournalConsumer implements DurableConsumer {
                 cursor.commit(lastReturned);
             }
             long left = deadline - System.nanoTime();
-            if (left <= 0) break;
+            if (left <= 0) {
+                reader.trim(); // a whole timeout with nothing: idle, give the buffers back
+                break;
+            }
             journal.awaitWanted(reader.position(), left, TimeUnit.NANOSECONDS, matches);
         }
         return out;
@@ -126,6 +129,11 @@ public final class JournalConsumer implements DurableConsumer {
     @Override
     public long dropped() {
         return cursor.dropped() + reader.skippedCorrupt();
+    }
+
+    /** Whether the reader holds its read-ahead buffer (for tests: an idle consumer gives it back). */
+    boolean holdsReadBuffer() {
+        return reader.holdsBuffer();
     }
 
     @Override

@@ -20,7 +20,8 @@ import io.tedge.api.BusMessage;
  * that was deleted meanwhile (journal full) jumps to the oldest record still kept.
  *
  * <p>Reads are positional on the journal's shared channels, with a 64 KiB read-ahead: readers go
- * forward, so one pread serves many small records.
+ * forward, so one pread serves many small records. {@link #trim()} lets an idle reader give its
+ * buffers back (a container has a reader per consumer, most of them idle most of the time).
  *
  * <p>{@link #next(Predicate)} decides from a record's topic alone whether to return it: the
  * records a consumer does not want cost no payload copy and no message object, and a topic equal
@@ -33,10 +34,14 @@ public final class JournalReader implements Closeable {
     private final Journal journal;
     private long pos;
     private final ByteBuffer head = ByteBuffer.allocate(HEADER);
-    private ByteBuffer body = ByteBuffer.allocate(1024);
+    private ByteBuffer body = ByteBuffer.allocate(SMALL_BODY);
     private final CRC32C crc = new CRC32C();
     private long skippedCorrupt;
-    private final ByteBuffer ahead = ByteBuffer.allocate(64 * 1024);
+    private static final int READ_AHEAD = 64 * 1024;
+    private static final int MIN_AHEAD = 4 * 1024;
+    private static final int SMALL_BODY = 1024;
+    /** The read-ahead buffer: allocated on the first read, 4 to 64 KiB, given back by {@link #trim()}. */
+    private ByteBuffer ahead;
     private Segment aheadSeg;
     private long aheadStart = -1;
     private int aheadLen;
@@ -65,7 +70,7 @@ public final class JournalReader implements Closeable {
     private void read(Segment seg, ByteBuffer dst, long at, long segEnd) throws IOException {
         int need = dst.remaining();
         if (aheadSeg != seg || at < aheadStart || at + need > aheadStart + aheadLen) {
-            if (need > ahead.capacity()) {
+            if (need > READ_AHEAD) {
                 final int dstStart = dst.position();
                 seg.io(ch -> {
                     dst.position(dstStart);
@@ -74,8 +79,13 @@ public final class JournalReader implements Closeable {
                 });
                 return;
             }
-            final int n = (int) Math.max(need, Math.min(ahead.capacity(), segEnd - at));
+            final int n = (int) Math.max(need, Math.min(READ_AHEAD, segEnd - at));
             aheadSeg = null;
+            if (ahead == null || ahead.capacity() < n) {
+                // sized to what there is to read (a trickle needs a few KiB), grown up to 64 KiB
+                ahead = ByteBuffer.allocate(Math.min(READ_AHEAD, Math.max(MIN_AHEAD, Integer.highestOneBit(n - 1) << 1)));
+            }
+            final ByteBuffer ahead = this.ahead;
             seg.io(ch -> {
                 ahead.clear().limit(n);
                 Journal.readFully(ch, ahead, at - seg.base);
@@ -154,13 +164,13 @@ public final class JournalReader implements Closeable {
             }
             String topic = topic(body.array(), tl);
             if (wanted != null && !wanted.test(topic)) {
-                if (body.capacity() > 64 * 1024) body = ByteBuffer.allocate(1024);
+                if (body.capacity() > READ_AHEAD) body = ByteBuffer.allocate(SMALL_BODY);
                 pos += HEADER + len;
                 continue;
             }
             byte[] payload = new byte[len - 3 - tl];
             System.arraycopy(body.array(), 3 + tl, payload, 0, payload.length);
-            if (body.capacity() > 64 * 1024) body = ByteBuffer.allocate(1024); // do not keep a large record's buffer
+            if (body.capacity() > READ_AHEAD) body = ByteBuffer.allocate(SMALL_BODY); // do not keep a large record's buffer
             pos += HEADER + len;
             return new BusMessage(topic, payload, flags & 3, (flags & 4) != 0, pos);
         }
@@ -176,6 +186,23 @@ public final class JournalReader implements Closeable {
             lastTopic = t;
         }
         return t;
+    }
+
+    /**
+     * Gives back the read-ahead buffer and a large record buffer: for a reader that found nothing
+     * for a while (the next read allocates them again). Keeps the position.
+     */
+    public void trim() {
+        ahead = null;
+        aheadSeg = null;
+        aheadStart = -1;
+        aheadLen = 0;
+        if (body.capacity() > SMALL_BODY) body = ByteBuffer.allocate(SMALL_BODY);
+    }
+
+    /** Whether the reader holds its read-ahead buffer (for tests). */
+    boolean holdsBuffer() {
+        return ahead != null;
     }
 
     private void skipCorrupt(Segment seg, String why) {

@@ -337,4 +337,59 @@ class JournalTest {
                     .isNotEmpty().allMatch(n -> n.matches("[0-9]{20}\\.seg"));
         }
     }
+
+    @Test
+    void anIdleConsumerGivesItsReadBufferBackAndReadsOnWhereItWas() throws Exception {
+        try (Journal j = Journal.open(dir, 1 << 22, false)) {
+            JournalConsumer c = new JournalConsumer(j, j.cursor("idle", List.of("#")));
+            long p = j.append("t", b("first"), 1, false);
+            j.flush(p);
+            assertThat(c.poll(10, Duration.ofMillis(10))).extracting(BusMessage::text).containsExactly("first");
+            assertThat(c.holdsReadBuffer()).isTrue();
+            // a whole timeout with nothing: the 4-64 KiB read-ahead goes back to the heap
+            assertThat(c.poll(10, Duration.ofMillis(20))).isEmpty();
+            assertThat(c.holdsReadBuffer()).isFalse();
+            // then a burst (small records, one larger than the read-ahead, small again) reads on in order
+            byte[] big = new byte[100_000];
+            new Random(7).nextBytes(big);
+            List<String> want = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                if (i == 1000) {
+                    p = j.append("big", big, 1, false);
+                    want.add("big");
+                }
+                p = j.append("t", b("m" + i), 1, false);
+                want.add("m" + i);
+            }
+            j.flush(p);
+            List<BusMessage> got = new ArrayList<>();
+            List<BusMessage> batch;
+            while (!(batch = c.poll(300, Duration.ofMillis(10))).isEmpty()) got.addAll(batch);
+            assertThat(got).extracting(m -> m.topic().equals("big") ? "big" : m.text()).containsExactlyElementsOf(want);
+            assertThat(got.get(1000).payload()).isEqualTo(big);
+            assertThat(c.holdsReadBuffer()).isFalse();
+        }
+    }
+
+    @Test
+    void aReaderThatStartedOnATrickleGrowsItsReadAheadForABurst() throws Exception {
+        try (Journal j = Journal.open(dir, 1 << 22, false)) {
+            long p = j.append("t", b("x"), 1, false);
+            j.flush(p);
+            JournalReader r = j.reader(0);
+            assertThat(r.next().text()).isEqualTo("x");
+            assertThat(r.next()).isNull();
+            for (int i = 0; i < 5000; i++) p = j.append("t/" + (i % 7), b("burst " + i), 1, false);
+            j.flush(p);
+            for (int i = 0; i < 5000; i++) {
+                BusMessage m = r.next();
+                assertThat(m.topic() + " " + m.text()).isEqualTo("t/" + (i % 7) + " burst " + i);
+            }
+            assertThat(r.next()).isNull();
+            r.trim();
+            p = j.append("t", b("after trim"), 1, false);
+            j.flush(p);
+            assertThat(r.next().text()).isEqualTo("after trim");
+        }
+    }
 }
