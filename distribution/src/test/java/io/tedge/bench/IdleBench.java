@@ -143,6 +143,11 @@ public final class IdleBench {
             double minutes = (System.nanoTime() - t0) / 60e9;
             System.out.printf("idle writes with c8y and az connected and a persistent local session: %d bytes in %.1f min = %.1f KiB per minute%n",
                     w1 - w0, minutes, (w1 - w0) / 1024.0 / minutes);
+            // the same RSS after the idle window: pools that grew during the start and the connect
+            // (the framework's resolver threads, connection checks) have shrunk by then
+            long rssLater = status(pid, "VmRSS");
+            System.out.printf("container RSS with c8y and az connected, after %d s more idle: %d KiB (%.1f MiB), %d threads%n", idleSeconds,
+                    rssLater, rssLater / 1024.0, status(pid, "Threads"));
             try (java.util.stream.Stream<Path> files = Files.walk(cfg)) {
                 files.filter(Files::isRegularFile).forEach(f -> {
                     try {
