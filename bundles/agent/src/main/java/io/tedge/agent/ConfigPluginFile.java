@@ -9,9 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.tedge.agent.internal.TomlFiles;
+import io.tedge.json.JsonNode;
 
 /**
  * {@code <config dir>/c8y/c8y-configuration-plugin.toml}: the configuration files the cloud may

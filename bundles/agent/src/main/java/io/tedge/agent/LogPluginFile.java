@@ -7,9 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.tedge.agent.internal.TomlFiles;
+import io.tedge.json.JsonNode;
 
 /**
  * {@code <config dir>/c8y/c8y-log-plugin.toml}: the log files the cloud may ask for, as

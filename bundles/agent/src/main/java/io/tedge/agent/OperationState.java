@@ -9,9 +9,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.tedge.agent.internal.TomlFiles;
+import io.tedge.json.Json;
+import io.tedge.json.ObjectNode;
+import io.tedge.json.Toml;
 
 /**
  * The state file of an operation in flight, under {@code <data.path>/agent/}: TOML as
@@ -34,12 +35,12 @@ public record OperationState(Path file, String id, String what, Instant started)
 
     /** Writes the state atomically. */
     public static OperationState write(Path file, String id, String what, Instant started) throws IOException {
-        ObjectNode n = TomlFiles.TOML.createObjectNode();
+        ObjectNode n = Json.object();
         n.put("operation_id", id);
         n.put("operation", what);
         n.put("started", started.getEpochSecond());
         Files.createDirectories(file.toAbsolutePath().getParent());
-        FileOps.writeAtomically(file, TomlFiles.TOML.writeValueAsString(n).getBytes(StandardCharsets.UTF_8));
+        FileOps.writeAtomically(file, Toml.write(n).getBytes(StandardCharsets.UTF_8));
         return new OperationState(file, id, what, started);
     }
 

@@ -12,9 +12,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.tedge.agent.internal.TomlFiles;
+import io.tedge.json.JsonNode;
 
 /**
  * The operations a cloud is told the device supports: {@code <config dir>/operations/<cloud>/}

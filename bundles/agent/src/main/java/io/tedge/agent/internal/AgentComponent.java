@@ -7,9 +7,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -22,6 +19,9 @@ import io.tedge.api.BusMessage;
 import io.tedge.api.ConfigKey;
 import io.tedge.api.DurableConsumer;
 import io.tedge.config.TedgeConfigService;
+import io.tedge.json.Json;
+import io.tedge.json.JsonNode;
+import io.tedge.json.ObjectNode;
 
 /**
  * The agent (thin-edge.io's {@code tedge-agent}): the local command API on the legacy topics.
@@ -98,7 +98,7 @@ public class AgentComponent {
         recoverSoftware();
         restartLoop = loop("tedge-agent-restart", List.of(RESTART_REQ), this::onRestart);
         softwareLoop = loop("tedge-agent-software", List.of(LIST_REQ, UPDATE_REQ), this::onSoftware);
-        ObjectNode health = TomlFiles.JSON.createObjectNode();
+        ObjectNode health = Json.object();
         health.put("status", "up");
         health.put("pid", ProcessHandle.current().pid());
         health.put("time", clock.instant().getEpochSecond());
@@ -117,7 +117,7 @@ public class AgentComponent {
                 Thread.currentThread().interrupt();
             }
         }
-        ObjectNode health = TomlFiles.JSON.createObjectNode();
+        ObjectNode health = Json.object();
         health.put("status", "down");
         health.put("pid", ProcessHandle.current().pid());
         health.put("time", clock.instant().getEpochSecond());
@@ -203,7 +203,7 @@ public class AgentComponent {
         if (update) {
             JsonNode req;
             try {
-                req = TomlFiles.JSON.readTree(m.payload());
+                req = Json.parse(m.payload());
             } catch (IOException e) {
                 req = null;
             }
@@ -256,7 +256,7 @@ public class AgentComponent {
     /** The {@code id} of a request, or null (logged) when the payload is not a request. */
     static String requestId(BusMessage m) {
         try {
-            JsonNode n = TomlFiles.JSON.readTree(m.payload());
+            JsonNode n = Json.parse(m.payload());
             JsonNode id = n == null ? null : n.get("id");
             if (id != null && id.isTextual() && !id.asText().isEmpty()) return id.asText();
         } catch (IOException e) {
@@ -273,7 +273,7 @@ public class AgentComponent {
 
     private void publish(String topic, ObjectNode json) {
         try {
-            bus.publish(topic, TomlFiles.JSON.writeValueAsBytes(json), 1, false);
+            bus.publish(topic, Json.bytes(json), 1, false);
         } catch (Exception e) {
             LOG.error("Cannot publish on {}: {}", topic, e.getMessage());
         }
@@ -281,7 +281,7 @@ public class AgentComponent {
 
     private void publishRetained(String topic, ObjectNode json) {
         try {
-            bus.publish(topic, TomlFiles.JSON.writeValueAsBytes(json), 1, true);
+            bus.publish(topic, Json.bytes(json), 1, true);
         } catch (Exception e) {
             LOG.warn("Cannot publish on {}: {}", topic, e.getMessage());
         }

@@ -10,12 +10,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.tedge.agent.BoundedProcess;
 import io.tedge.agent.FileOps;
 import io.tedge.agent.OperationState;
+import io.tedge.json.JsonNode;
+import io.tedge.json.ObjectNode;
 
 /**
  * The restart operation, as thin-edge.io 0.12's restart manager does it.

@@ -9,12 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.tedge.agent.BoundedProcess;
 import io.tedge.agent.OperationLog;
+import io.tedge.json.ArrayNode;
+import io.tedge.json.Json;
+import io.tedge.json.JsonNode;
+import io.tedge.json.ObjectNode;
 
 /**
  * Software list and update with the plug-ins, as thin-edge.io 0.12's agent does them (one at a
@@ -98,7 +98,7 @@ public final class SoftwareManager {
 
     private int updateType(Plugins plugins, String type, List<JsonNode> modules, Map<String, ArrayNode> failures,
             OperationLog log) throws InterruptedException {
-        ArrayNode failed = TomlFiles.JSON.createArrayNode();
+        ArrayNode failed = Json.array();
         int errors = 0;
         Plugins.Plugin p;
         try {
@@ -232,7 +232,7 @@ public final class SoftwareManager {
     }
 
     private ArrayNode currentList(Plugins plugins, List<String> errors) throws InterruptedException {
-        ArrayNode list = TomlFiles.JSON.createArrayNode();
+        ArrayNode list = Json.array();
         for (Plugins.Plugin p : plugins.loaded().values()) {
             try {
                 List<Plugins.Module> mods = plugins.list(p);
@@ -257,7 +257,7 @@ public final class SoftwareManager {
     }
 
     static ObjectNode response(String id, String status) {
-        ObjectNode o = TomlFiles.JSON.createObjectNode();
+        ObjectNode o = Json.object();
         o.put("id", id);
         o.put("status", status);
         return o;

@@ -4,20 +4,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.tedge.json.Json;
+import io.tedge.json.JsonNode;
+import io.tedge.json.ObjectNode;
+import io.tedge.json.Toml;
 
 /**
  * The TOML files of device management (operation files, plug-in files, system.toml, state files)
- * read with jackson-dataformat-toml (TOML 1.0: inline tables, arrays of tables, {@code 0o444}
- * octal integers) into a tree, and the one JSON mapper of the bundle.
+ * read into a tree ({@link Toml}: TOML 1.0, with inline tables, arrays of tables, {@code 0o444}
+ * octal integers).
  */
 public final class TomlFiles {
-    public static final TomlMapper TOML = new TomlMapper();
-    public static final ObjectMapper JSON = new ObjectMapper();
     /** Larger files are refused: these files are a few lines long. */
     public static final long MAX_SIZE = 1 << 20;
 
@@ -32,13 +29,11 @@ public final class TomlFiles {
 
     /** Parses TOML text; the error says where. */
     public static ObjectNode parse(String text, String what) throws IOException {
-        if (text.isBlank()) return TOML.createObjectNode();
+        if (text.isBlank()) return Json.object();
         try {
-            JsonNode n = TOML.readTree(text);
-            if (n == null || n.isMissingNode()) return TOML.createObjectNode();
-            return (ObjectNode) n;
-        } catch (JacksonException e) {
-            throw new IOException(what + " is not valid TOML: " + e.getOriginalMessage(), e);
+            return Toml.parse(text);
+        } catch (Toml.TomlException e) {
+            throw new IOException(what + " is not valid TOML: " + e.getMessage(), e);
         }
     }
 

@@ -12,8 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 
@@ -21,6 +19,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.tedge.json.Json;
+import io.tedge.json.JsonNode;
+import io.tedge.json.ObjectNode;
 import io.tedge.testkit.TestPki;
 
 class SoftwareManagerTest {
@@ -76,7 +77,7 @@ class SoftwareManagerTest {
     }
 
     private static JsonNode json(String s) throws Exception {
-        return TomlFiles.JSON.readTree(s);
+        return Json.parse(s);
     }
 
     @Test

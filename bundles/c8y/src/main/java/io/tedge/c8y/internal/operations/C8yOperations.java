@@ -26,11 +26,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -51,6 +46,10 @@ import io.tedge.api.CloudConnected;
 import io.tedge.api.ConfigKey;
 import io.tedge.api.DurableConsumer;
 import io.tedge.c8y.internal.C8yHttp;
+import io.tedge.json.ArrayNode;
+import io.tedge.json.Json;
+import io.tedge.json.JsonNode;
+import io.tedge.json.ObjectNode;
 
 /**
  * Device management from Cumulocity (thin-edge.io 0.12's c8y mapper operations, with the
@@ -104,7 +103,6 @@ public class C8yOperations {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] NANOID = "_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".toCharArray();
 
-    final ObjectMapper json = new ObjectMapper();
     private final Bus bus;
     private final Clock clock;
     final String deviceId;
@@ -157,7 +155,7 @@ public class C8yOperations {
                     return t;
                 });
         custom.allowCoreThreadTimeOut(true);
-        this.files = new FileOperations(pluginDir, json);
+        this.files = new FileOperations(pluginDir);
         this.fileRequests = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(MAX_QUEUED), r -> {
             Thread t = new Thread(r, "c8y-file-operation");
             t.setDaemon(true);
@@ -248,7 +246,7 @@ public class C8yOperations {
             sentChild114.clear();
             for (Map.Entry<String, List<String>> c : s.children().entrySet()) sentChild114.put(c.getKey(), supported(c.getValue()));
         }
-        ObjectNode type = json.createObjectNode();
+        ObjectNode type = Json.object();
         type.put("type", deviceType);
         out.add(new BusMessage(INVENTORY + deviceId, bytes(type), 1, false, -1));
         sent118 = logTypes();
@@ -266,13 +264,13 @@ public class C8yOperations {
         Path f = configDir.resolve("device").resolve("inventory.json");
         if (Files.exists(f)) {
             try {
-                JsonNode n = json.readTree(f.toFile());
+                JsonNode n = Json.parse(f);
                 if (n instanceof ObjectNode o) inv = o;
             } catch (IOException e) {
                 LOG.warn("{} is not valid JSON, only c8y_Agent is sent: {}", f, e.getMessage());
             }
         }
-        if (inv == null) inv = json.createObjectNode();
+        if (inv == null) inv = Json.object();
         ObjectNode agent = inv.putObject("c8y_Agent");
         agent.put("name", "thin-edge.io");
         agent.put("version", AGENT_VERSION);
@@ -442,7 +440,7 @@ public class C8yOperations {
             case "528":
                 if (!topic.equals(DS)) return List.of();
                 try {
-                    ObjectNode req = SoftwareRequest.of(f, nanoid(), this::tenantUrl, this::jwt, json);
+                    ObjectNode req = SoftwareRequest.of(f, nanoid(), this::tenantUrl, this::jwt);
                     return List.of(new BusMessage(UPDATE_REQ, bytes(req), 1, false, -1));
                 } catch (SoftwareRequest.Invalid e) {
                     return List.of(BusMessage.of(US, "501," + SOFTWARE, 1),
@@ -481,7 +479,7 @@ public class C8yOperations {
     List<BusMessage> onAgentResponse(BusMessage m) {
         JsonNode r;
         try {
-            r = json.readTree(m.payload());
+            r = Json.parse(m.payload());
         } catch (IOException e) {
             LOG.warn("Invalid response on {}: {}", m.topic(), e.getMessage());
             return List.of();
@@ -521,8 +519,8 @@ public class C8yOperations {
     }
 
     /** {@code {"c8y_SoftwareList":[{"name":..,"version":"<version>::<type>","url":""}]}} of a currentSoftwareList. */
-    static ObjectNode softwareList(JsonNode current, ObjectMapper json) {
-        ObjectNode body = json.createObjectNode();
+    static ObjectNode softwareList(JsonNode current) {
+        ObjectNode body = Json.object();
         ArrayNode list = body.putArray("c8y_SoftwareList");
         for (JsonNode type : current) {
             String t = type.path("type").asText("");
@@ -538,7 +536,7 @@ public class C8yOperations {
 
     /** The PUT of the software list on the device's managed object; false when it failed. */
     boolean putSoftwareList(JsonNode current) {
-        byte[] body = bytes(softwareList(current, json));
+        byte[] body = bytes(softwareList(current));
         OperationsHttp h = http;
         if (h == null) {
             LOG.warn("No Cumulocity HTTP client: the software list ({} bytes) is not sent", body.length);
@@ -561,7 +559,7 @@ public class C8yOperations {
 
     void onAgentHealth(BusMessage m) {
         try {
-            if (!"up".equals(json.readTree(m.payload()).path("status").asText())) return;
+            if (!"up".equals(Json.parse(m.payload()).path("status").asText())) return;
         } catch (IOException e) {
             return;
         }
@@ -657,7 +655,7 @@ public class C8yOperations {
     }
 
     private BusMessage request(String topic, String id) {
-        ObjectNode o = json.createObjectNode();
+        ObjectNode o = Json.object();
         o.put("id", id);
         return new BusMessage(topic, bytes(o), 1, false, -1);
     }
@@ -668,12 +666,8 @@ public class C8yOperations {
         return new String(c);
     }
 
-    private byte[] bytes(JsonNode n) {
-        try {
-            return json.writeValueAsBytes(n);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+    private static byte[] bytes(JsonNode n) {
+        return Json.bytes(n);
     }
 
     private void publishAll(List<BusMessage> ms) {

@@ -12,14 +12,13 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.tedge.agent.ConfigPluginFile;
 import io.tedge.agent.FileOps;
 import io.tedge.agent.LogCollector;
 import io.tedge.agent.LogPluginFile;
 import io.tedge.api.BusMessage;
+import io.tedge.json.Json;
+import io.tedge.json.ObjectNode;
 
 /**
  * Configuration and log requests (thin-edge.io 0.12's c8y-configuration-plugin and c8y-log-plugin):
@@ -47,11 +46,9 @@ final class FileOperations {
     static final int MAX_LOG = 4 << 20;
 
     private final Path pluginDir;
-    private final ObjectMapper json;
 
-    FileOperations(Path pluginDir, ObjectMapper json) {
+    FileOperations(Path pluginDir) {
         this.pluginDir = pluginDir;
-        this.json = json;
     }
 
     /** The statuses and notifications of one request, in order. */
@@ -69,9 +66,9 @@ final class FileOperations {
                 case "524":
                     ConfigPluginFile.Entry e = download(field(f, 2), field(f, 3), http);
                     out.add(BusMessage.of(C8yOperations.US, "503," + DOWNLOAD + ",\n", 1));
-                    ObjectNode change = json.createObjectNode();
+                    ObjectNode change = Json.object();
                     change.put("path", e.path().toString());
-                    out.add(new BusMessage("tedge/configuration_change/" + e.type(), json.writeValueAsBytes(change), 1, false, -1));
+                    out.add(new BusMessage("tedge/configuration_change/" + e.type(), Json.bytes(change), 1, false, -1));
                     break;
                 default:
                     out.add(BusMessage.of(C8yOperations.US, "503," + LOGS + "," + logs(f, http) + "\n", 1));

@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tedge.json.ArrayNode;
+import io.tedge.json.Json;
+import io.tedge.json.ObjectNode;
 
 /**
  * {@code 528,<device>,<name>,<version>,<url>,<action>[,<name>,<version>,<url>,<action>...]} to the
@@ -48,8 +48,7 @@ public final class SoftwareRequest {
      * @param tenantHost whether a URL's host is the tenant's
      * @param jwt        the JWT, asked for only when a module needs it
      */
-    public static ObjectNode of(List<String> fields, String id, Predicate<URI> tenantHost, Supplier<String> jwt,
-            ObjectMapper json) throws Invalid {
+    public static ObjectNode of(List<String> fields, String id, Predicate<URI> tenantHost, Supplier<String> jwt) throws Invalid {
         Map<String, ArrayNode> byType = new LinkedHashMap<>();
         if (fields.size() < 6 || (fields.size() - 2) % 4 != 0) {
             throw new Invalid("Invalid SmartREST 528 request: expected groups of name, version, url, action");
@@ -68,7 +67,7 @@ public final class SoftwareRequest {
             }
             if (version.isBlank()) version = null;
             if (url.isBlank()) url = null;
-            ObjectNode m = json.createObjectNode();
+            ObjectNode m = Json.object();
             m.put("name", name);
             if (version != null) m.put("version", version);
             switch (action) {
@@ -88,9 +87,9 @@ public final class SoftwareRequest {
                 default:
                     throw new Invalid("Parameter " + action + " is not recognized. It must be install or delete.");
             }
-            byType.computeIfAbsent(type, t -> json.createArrayNode()).add(m);
+            byType.computeIfAbsent(type, t -> Json.array()).add(m);
         }
-        ObjectNode req = json.createObjectNode();
+        ObjectNode req = Json.object();
         req.put("id", id);
         ArrayNode list = req.putArray("updateList");
         byType.forEach((type, modules) -> {

@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,7 +66,7 @@ class FileOperationsTest {
         Files.writeString(logs.resolve("app-3.log"), "c error later\n");
         Files.setLastModifiedTime(logs.resolve("app-3.log"), FileTime.from(Instant.parse("2026-12-02T10:00:00Z")));
         Files.writeString(plugins.resolve("c8y-log-plugin.toml"), "files = [ { type = \"app\", path = \"" + logs + "/app-*.log\" } ]\n");
-        files = new FileOperations(plugins, new ObjectMapper());
+        files = new FileOperations(plugins);
     }
 
     private static List<String> lines(List<BusMessage> ms) {
