@@ -21,6 +21,7 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
+import java.util.Base64;
 
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
@@ -78,6 +79,8 @@ public final class Keys {
 
     /** Parses the first private key of a PEM text; {@code where} names it in errors. */
     public static PrivateKey parse(String text, String where) throws CertException {
+        PrivateKey plain = plainPkcs8(text);
+        if (plain != null) return plain;
         String notAKey = "The file " + where + " holds no private key in PEM format "
                 + "(expected BEGIN PRIVATE KEY, BEGIN EC PRIVATE KEY or BEGIN RSA PRIVATE KEY).";
         try (PEMParser p = new PEMParser(new StringReader(text))) {
@@ -94,6 +97,39 @@ public final class Keys {
             throw new CertException(notAKey + " " + Texts.reason(e));
         }
         throw new CertException(notAKey);
+    }
+
+    private static final String PKCS8_BEGIN = "-----BEGIN PRIVATE KEY-----", PKCS8_END = "-----END PRIVATE KEY-----";
+
+    /**
+     * An unencrypted PKCS#8 key (what {@code tedge cert create} and openssl 3 write) read with the
+     * JDK alone, so that a connect does not load Bouncy Castle's ASN.1 and PEM classes (about 110,
+     * and its 7 MiB jar's index); null for anything else (other PEM types, other algorithms,
+     * malformed text), which the Bouncy Castle path reads or explains.
+     */
+    static PrivateKey plainPkcs8(String text) {
+        int b = text.indexOf(PKCS8_BEGIN);
+        if (b < 0 || text.lastIndexOf("-----BEGIN ", b - 1) >= 0) return null; // not the first PEM object
+        int e = text.indexOf(PKCS8_END, b);
+        if (e < 0) return null;
+        byte[] der;
+        try {
+            der = Base64.getMimeDecoder().decode(text.substring(b + PKCS8_BEGIN.length(), e));
+        } catch (IllegalArgumentException x) {
+            return null;
+        }
+        try {
+            for (String alg : new String[] {"EC", "RSA", "Ed25519"}) {
+                try {
+                    return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
+                } catch (GeneralSecurityException | RuntimeException x) {
+                    // not this algorithm
+                }
+            }
+            return null;
+        } finally {
+            Arrays.fill(der, (byte) 0);
+        }
     }
 
     private static PrivateKey toJdk(PrivateKeyInfo pki, String where) throws CertException {
