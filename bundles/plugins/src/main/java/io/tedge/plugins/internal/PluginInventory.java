@@ -128,6 +128,10 @@ public class PluginInventory {
     byte[] inventory() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         java.util.Set<Long> listed = new java.util.HashSet<>();
+        // settled or not is decided before the rows are taken: decided after, a connector that
+        // registered in between was missing from rows that said "settled", and `tedge connect`
+        // right after a start answered that it is not installed (seen under load)
+        String settling = whySettling();
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeArrayFieldStart("plugins");
@@ -166,7 +170,6 @@ public class PluginInventory {
                 g.writeEndObject();
             }
             g.writeEndArray();
-            String settling = whySettling();
             g.writeBooleanField("settled", settling == null);
             if (settling != null) g.writeStringField("settling", settling);
             g.writeEndObject();
