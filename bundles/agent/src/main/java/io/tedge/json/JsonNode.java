@@ -50,13 +50,11 @@ public abstract class JsonNode implements Iterable<JsonNode> {
         for (String raw : pointer.substring(1).split("/", -1)) {
             String token = raw.replace("~1", "/").replace("~0", "~");
             if (n.isArray()) {
-                int i;
-                try {
-                    i = Integer.parseInt(token);
-                } catch (NumberFormatException e) {
-                    return MissingNode.INSTANCE;
-                }
-                n = n.path(i);
+                // an index is 0 or digits without a leading zero or a sign (RFC 6901)
+                if (!token.matches("0|[1-9][0-9]{0,9}")) return MissingNode.INSTANCE;
+                long i = Long.parseLong(token);
+                if (i > Integer.MAX_VALUE) return MissingNode.INSTANCE;
+                n = n.path((int) i);
             } else {
                 n = n.path(token);
             }

@@ -204,17 +204,17 @@ public final class Toml {
         if (n != null) return n;
         if (isDateTime(v)) return new TextNode(v.length() > 10 && v.charAt(10) == ' ' ? v.substring(0, 10) + 'T' + v.substring(11) : v);
         if (v.matches("[0-9]+[-:].*")) {
-            throw fail("invalid date or time " + v + " (as 1979-05-27, 07:32:00, 1979-05-27T07:32:00 or 1979-05-27T07:32:00Z)");
+            throw fail("invalid date or time " + shown(v) + " (as 1979-05-27, 07:32:00, 1979-05-27T07:32:00 or 1979-05-27T07:32:00Z)");
         }
-        if (number(v.replace("_", "")) != null) throw fail("invalid number " + v + ": '_' must be between two digits");
-        if (v.matches("[+-]?[0-9].*")) throw fail("invalid number " + v);
-        throw fail("invalid value " + v + " (text must be quoted)");
+        if (number(v.replace("_", "")) != null) throw fail("invalid number " + shown(v) + ": '_' must be between two digits");
+        if (v.matches("[+-]?[0-9].*")) throw fail("invalid number " + shown(v));
+        throw fail("invalid value " + shown(v) + " (text must be quoted)");
     }
 
     /** An integer or float, or null if {@code v} is not one. */
     private JsonNode number(String v) throws TomlException {
         int radix = v.startsWith("0x") ? 16 : v.startsWith("0o") ? 8 : v.startsWith("0b") ? 2 : 10;
-        if (radix != 10) return digits(v, 2, radix) == v.length() ? integer(new BigInteger(v.substring(2).replace("_", ""), radix)) : null;
+        if (radix != 10) return digits(v, 2, radix) == v.length() ? integer(v, v.substring(2).replace("_", ""), radix) : null;
         int start = v.startsWith("+") || v.startsWith("-") ? 1 : 0;
         int end = digits(v, start, 10), integerEnd = end;
         boolean fraction = end > 0 && end < v.length() && v.charAt(end) == '.';
@@ -222,9 +222,14 @@ public final class Toml {
         boolean exponent = end > 0 && end < v.length() && (v.charAt(end) == 'e' || v.charAt(end) == 'E');
         if (exponent) end = digits(v, v.startsWith("+", end + 1) || v.startsWith("-", end + 1) ? end + 2 : end + 1, 10);
         if (end != v.length()) return null;
-        if (v.charAt(start) == '0' && integerEnd > start + 1) throw fail("invalid number " + v + ": leading zeros are not allowed");
+        if (v.charAt(start) == '0' && integerEnd > start + 1) throw fail("invalid number " + shown(v) + ": leading zeros are not allowed");
         String digits = v.replace("_", "");
-        return fraction || exponent ? new NumberNode(Double.parseDouble(digits)) : integer(new BigInteger(digits));
+        return fraction || exponent ? new NumberNode(Double.parseDouble(digits)) : integer(v, digits, 10);
+    }
+
+    /** The most digits a 64-bit integer has in each radix (2, 8, 10, 16), leading zeros aside. */
+    private static int maxDigits(int radix) {
+        return radix == 2 ? 64 : radix == 8 ? 22 : radix == 10 ? 19 : 16;
     }
 
     /** The end of the digits from {@code i}, each '_' between two digits, or -1 if there is no digit. */
@@ -237,10 +242,23 @@ public final class Toml {
         return i == start ? -1 : i;
     }
 
-    private static NumberNode integer(BigInteger b) {
-        if (b.bitLength() < 32) return new NumberNode(b.intValue());
-        if (b.bitLength() < 64) return new NumberNode(b.longValue());
-        return new NumberNode(b);
+    /**
+     * A TOML integer: 64-bit signed, and an error beyond, as the spec says ("if an integer cannot be
+     * represented losslessly, an error must be thrown"). The number of digits is checked before any
+     * parsing, so a long run of digits costs nothing (parsing a million of them takes seconds).
+     */
+    private NumberNode integer(String v, String digits, int radix) throws TomlException {
+        int first = digits.startsWith("+") || digits.startsWith("-") ? 1 : 0;
+        while (first < digits.length() - 1 && digits.charAt(first) == '0') first++;
+        if (digits.length() - first > maxDigits(radix)) throw fail("integer " + shown(v) + " is out of the 64-bit range");
+        BigInteger b = new BigInteger(digits, radix);
+        if (b.bitLength() > 63) throw fail("integer " + shown(v) + " is out of the 64-bit range");
+        return b.bitLength() < 32 ? new NumberNode(b.intValue()) : new NumberNode(b.longValue());
+    }
+
+    /** A value for an error message: long ones cut, so that a huge value does not fill the log. */
+    static String shown(String v) {
+        return v.length() <= 40 ? v : v.substring(0, 40) + "... (" + v.length() + " characters)";
     }
 
     private boolean isDateTime(String v) throws TomlException {
@@ -251,9 +269,9 @@ public final class Toml {
         int[] f = new int[11];
         for (int i : new int[] {1, 2, 3, 5, 6, 7, 9, 10}) f[i] = m.group(i) == null ? 0 : Integer.parseInt(m.group(i));
         int days = f[2] == 2 ? (f[1] % 4 == 0 && (f[1] % 100 != 0 || f[1] % 400 == 0) ? 29 : 28) : f[2] == 4 || f[2] == 6 || f[2] == 9 || f[2] == 11 ? 30 : 31;
-        if (date && (f[2] < 1 || f[2] > 12 || f[3] < 1 || f[3] > days)) throw fail("invalid date " + v);
+        if (date && (f[2] < 1 || f[2] > 12 || f[3] < 1 || f[3] > days)) throw fail("invalid date " + shown(v));
         // seconds up to 60 for a leap second (RFC 3339), an offset up to 23:59
-        if (f[5] > 23 || f[6] > 59 || f[7] > 60 || f[9] > 23 || f[10] > 59) throw fail("invalid time " + v);
+        if (f[5] > 23 || f[6] > 59 || f[7] > 60 || f[9] > 23 || f[10] > 59) throw fail("invalid time " + shown(v));
         return true;
     }
 

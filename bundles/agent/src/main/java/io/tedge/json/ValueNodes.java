@@ -8,28 +8,50 @@ final class ValueNodes {
     private ValueNodes() {
     }
 
+    /**
+     * Text as an int, as Jackson's {@code asInt} reads it: digits (with a sign) as an int, or
+     * {@code def} when they overflow; other text as a double cut to an int, or {@code def}.
+     */
     static int parseInt(String s, int def) {
-        try {
-            return Integer.parseInt(s.trim());
-        } catch (NumberFormatException e) {
+        String t = s.trim();
+        if (!allDigits(t)) {
             try {
-                return (int) Double.parseDouble(s.trim());
-            } catch (NumberFormatException e2) {
+                return (int) Double.parseDouble(t);
+            } catch (NumberFormatException e) {
                 return def;
             }
+        }
+        try {
+            return Integer.parseInt(t.startsWith("+") ? t.substring(1) : t);
+        } catch (NumberFormatException e) {
+            return def;
         }
     }
 
+    /** Text as a long, as Jackson's {@code asLong} reads it (see {@link #parseInt}). */
     static long parseLong(String s, long def) {
-        try {
-            return Long.parseLong(s.trim());
-        } catch (NumberFormatException e) {
+        String t = s.trim();
+        if (!allDigits(t)) {
             try {
-                return (long) Double.parseDouble(s.trim());
-            } catch (NumberFormatException e2) {
+                return (long) Double.parseDouble(t);
+            } catch (NumberFormatException e) {
                 return def;
             }
         }
+        try {
+            return Long.parseLong(t.startsWith("+") ? t.substring(1) : t);
+        } catch (NumberFormatException e) {
+            return def;
+        }
+    }
+
+    /** Digits only after an optional sign (also for "", "+" and "-": those are not numbers either way). */
+    private static boolean allDigits(String t) {
+        for (int i = t.startsWith("+") || t.startsWith("-") ? 1 : 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') return false;
+        }
+        return true;
     }
 }
 
@@ -133,6 +155,7 @@ final class NumberNode extends JsonNode {
 
     @Override
     public boolean asBoolean(boolean def) {
+        if (value instanceof BigInteger b) return b.signum() != 0;
         return isIntegralNumber() ? value.longValue() != 0 : def;
     }
 

@@ -47,7 +47,9 @@ class JsonTest {
     void everyAccessorAnswersAsJacksonsDoes() throws Exception {
         for (String doc : VALID) same(Json.parse(doc), JACKSON.readTree(doc), doc);
         // text that reads as numbers and booleans, and the missing node
-        for (String doc : List.of("{\"a\":\"12\",\"b\":\" 7 \",\"c\":\"x\",\"d\":\"true\",\"e\":\"1.9\",\"f\":\"\",\"g\":\"-3\"}")) {
+        for (String doc : List.of("{\"a\":\"12\",\"b\":\" 7 \",\"c\":\"x\",\"d\":\"true\",\"e\":\"1.9\",\"f\":\"\",\"g\":\"-3\"}",
+                "{\"a\":\"99999999999\",\"b\":\"9223372036854775808\",\"c\":\"+5\",\"d\":\"-\",\"e\":\"+\",\"f\":\"1e3\",\"g\":\"-2.5\"}",
+                "{\"a\":18446744073709551616,\"b\":[0,1,2,3,4,5,6,7,8,9,10,11]}")) {
             same(Json.parse(doc), JACKSON.readTree(doc), doc);
         }
     }
@@ -100,6 +102,9 @@ class JsonTest {
             List<JsonNode> elements = new ArrayList<>();
             ours.forEach(elements::add);
             assertThat(elements).as(at).hasSize(theirs.size());
+            for (String p : List.of("/01", "/+1", "/-0", "/-1", "/1x", "/", "/99999999999")) {
+                assertThat(ours.at(p).toString()).as(at + p).isEqualTo(theirs.at(p).isMissingNode() ? "" : theirs.at(p).toString());
+            }
             for (int i = 0; i < theirs.size(); i++) {
                 same(ours.get(i), theirs.get(i), where);
                 same(ours.path(i), theirs.path(i), where);

@@ -109,12 +109,14 @@ public final class Keys {
      */
     static PrivateKey plainPkcs8(String text) {
         int b = text.indexOf(PKCS8_BEGIN);
-        if (b < 0 || text.lastIndexOf("-----BEGIN ", b - 1) >= 0) return null; // not the first PEM object
+        if (b < 0 || b > 0 && text.charAt(b - 1) != '\n' || text.lastIndexOf("-----BEGIN ", b - 1) >= 0) return null; // not the first PEM object, at a line start
         int e = text.indexOf(PKCS8_END, b);
-        if (e < 0) return null;
+        if (e < 0 || text.charAt(e - 1) != '\n') return null;
         byte[] der;
         try {
-            der = Base64.getMimeDecoder().decode(text.substring(b + PKCS8_BEGIN.length(), e));
+            // strict: line breaks are the only thing skipped, anything else that is not base64 is
+            // left to Bouncy Castle, which says what is wrong
+            der = Base64.getDecoder().decode(text.substring(b + PKCS8_BEGIN.length(), e).replace("\r", "").replace("\n", ""));
         } catch (IllegalArgumentException x) {
             return null;
         }

@@ -1,6 +1,7 @@
 package io.tedge.certs.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,8 +68,15 @@ class KeysTest {
         String both = Files.readString(cert) + Files.readString(pkcs8);
         assertThat(Keys.plainPkcs8(both)).isNull();
         assertThat(Keys.parse(both, "both.pem").getEncoded()).isEqualTo(Keys.read(pkcs8).getEncoded());
-        // damaged base64 is not guessed at: Bouncy Castle's error stays the one the user sees
-        String broken = Files.readString(pkcs8).replace("-----END", "!!!!\n-----END");
-        assertThat(Keys.plainPkcs8(broken.replaceAll("(?m)^[A-Za-z0-9+/]{10}", "@@@@@@@@@@"))).isNull();
+        // damaged base64 or an indented PEM is not guessed at: Bouncy Castle's answer stays the one the user sees
+        String key = Files.readString(pkcs8);
+        String lines[] = key.split("\n");
+        String damaged = key.replace(lines[1], lines[1].substring(0, 10) + "!*." + lines[1].substring(10));
+        assertThat(Keys.plainPkcs8(damaged)).isNull();
+        assertThatThrownBy(() -> Keys.parse(damaged, "damaged.pem")).isInstanceOf(io.tedge.certs.CertException.class);
+        String indented = key.replaceAll("(?m)^", "  ");
+        assertThat(Keys.plainPkcs8(indented)).isNull();
+        assertThatThrownBy(() -> Keys.parse(indented, "indented.pem")).isInstanceOf(io.tedge.certs.CertException.class);
+        assertThat(Keys.plainPkcs8(key.replace("\n", "\r\n"))).isNotNull(); // CRLF, as a file from Windows
     }
 }
