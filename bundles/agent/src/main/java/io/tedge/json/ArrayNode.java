@@ -57,12 +57,6 @@ public final class ArrayNode extends JsonNode {
         return add(BooleanNode.of(value));
     }
 
-    /** Adds every element of another array. */
-    public ArrayNode addAll(ArrayNode other) {
-        elements.addAll(other.elements);
-        return this;
-    }
-
     /** A new empty object as the last element; returns the new object. */
     public ObjectNode addObject() {
         ObjectNode o = new ObjectNode();

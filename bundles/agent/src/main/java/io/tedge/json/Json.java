@@ -39,22 +39,6 @@ public final class Json {
         return new ArrayNode();
     }
 
-    public static JsonNode text(String value) {
-        return value == null ? NullNode.INSTANCE : new TextNode(value);
-    }
-
-    public static JsonNode number(long value) {
-        return new NumberNode(value);
-    }
-
-    public static JsonNode nullNode() {
-        return NullNode.INSTANCE;
-    }
-
-    public static JsonNode missing() {
-        return MissingNode.INSTANCE;
-    }
-
     public static JsonNode parse(byte[] json) throws IOException {
         try (JsonParser p = FACTORY.createParser(json)) {
             return read(p);
@@ -84,8 +68,6 @@ public final class Json {
         if (t == null) return MissingNode.INSTANCE;
         // iterative: the depth is bounded by the parser's nesting limit, not by the stack
         Deque<JsonNode> open = new ArrayDeque<>();
-        Deque<String> names = new ArrayDeque<>();
-        JsonNode root = null;
         String name = null;
         for (; t != null; t = p.nextToken()) {
             JsonNode v;
@@ -98,7 +80,6 @@ public final class Json {
                 case START_ARRAY -> v = new ArrayNode();
                 case END_OBJECT, END_ARRAY -> {
                     JsonNode done = open.pop();
-                    name = names.pop();
                     if (open.isEmpty()) return done;
                     continue;
                 }
@@ -114,20 +95,10 @@ public final class Json {
                 case VALUE_NULL -> v = NullNode.INSTANCE;
                 default -> throw new IOException("Unexpected JSON token " + t);
             }
-            if (open.isEmpty()) {
-                root = v;
-            } else if (open.peek() instanceof ObjectNode o) {
-                o.set(name, v);
-            } else {
-                ((ArrayNode) open.peek()).add(v);
-            }
-            if (v.isContainerNode()) {
-                open.push(v);
-                names.push(name == null ? "" : name);
-                name = null;
-            } else if (open.isEmpty()) {
-                return root;
-            }
+            if (open.peek() instanceof ObjectNode o) o.set(name, v);
+            else if (open.peek() instanceof ArrayNode a) a.add(v);
+            else if (!v.isContainerNode()) return v; // a value alone
+            if (v.isContainerNode()) open.push(v);
         }
         throw new com.fasterxml.jackson.core.io.JsonEOFException(p, null, "Unexpected end of JSON input");
     }

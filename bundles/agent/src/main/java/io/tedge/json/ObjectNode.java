@@ -37,20 +37,9 @@ public final class ObjectNode extends JsonNode {
         return members.entrySet().iterator();
     }
 
-    /** The member names, in order. */
-    public Iterable<String> fieldNames() {
-        return members.keySet();
-    }
-
     /** Sets a member (null puts JSON null); returns this object. */
     public ObjectNode set(String field, JsonNode value) {
         members.put(field, value == null ? NullNode.INSTANCE : value);
-        return this;
-    }
-
-    /** Sets every member of another object. */
-    public ObjectNode setAll(ObjectNode other) {
-        members.putAll(other.members);
         return this;
     }
 
